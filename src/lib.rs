@@ -1,0 +1,19 @@
+//! advice-site: a server-rendered advice website for parents dealing with
+//! the Child Maintenance Service.
+//!
+//! Everything is loaded, checked, cross-linked and rendered once
+//! ([`site::Site::load`]); the server ([`routes::app`]) only looks up bytes.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod handlers;
+pub mod http;
+pub mod markdown;
+pub mod pages;
+pub mod routes;
+pub mod server;
+pub mod site;
+pub mod state;

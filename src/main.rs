@@ -1,0 +1,168 @@
+//! The `advice-site` command: serve the site, or check its content.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use advice_site::config::{Overrides, SiteConfig};
+use advice_site::error::LoadError;
+use advice_site::routes;
+use advice_site::server;
+use advice_site::site::{LoadOptions, Site};
+use advice_site::state::AppState;
+
+/// Serves the advice site, or checks its content without serving it.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Site configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "ADVICE_SITE_CONFIG",
+        default_value = "site.toml"
+    )]
+    config: PathBuf,
+    /// Folder of article files.
+    #[arg(
+        long,
+        global = true,
+        env = "ADVICE_SITE_CONTENT",
+        default_value = "content"
+    )]
+    content: PathBuf,
+    /// Folder of static files.
+    #[arg(
+        long = "static",
+        global = true,
+        env = "ADVICE_SITE_STATIC",
+        default_value = "static"
+    )]
+    static_dir: PathBuf,
+    /// Include articles marked `draft = true`.
+    #[arg(long, global = true)]
+    drafts: bool,
+    /// Public address of the site (overrides `base_url` in the configuration).
+    #[arg(long, global = true, env = "ADVICE_SITE_BASE_URL")]
+    base_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site (the default).
+    Serve {
+        /// Address to listen on (overrides `listen` in the configuration).
+        #[arg(long, env = "ADVICE_SITE_LISTEN")]
+        listen: Option<SocketAddr>,
+    },
+    /// Load and check everything, print each problem as `file:line: message`,
+    /// and exit non-zero if there is one.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Some(Command::Serve { listen }) => *listen,
+        _ => None,
+    };
+    let overrides = Overrides {
+        listen,
+        base_url: cli.base_url.clone(),
+    };
+    let options = LoadOptions {
+        content_dir: cli.content.clone(),
+        static_dir: cli.static_dir.clone(),
+        drafts: cli.drafts,
+    };
+    match cli.command {
+        Some(Command::Check) => check(&cli.config, &overrides, &options),
+        Some(Command::Serve { .. }) | None => serve(&cli.config, &overrides, &options),
+    }
+}
+
+fn load(
+    config: &std::path::Path,
+    overrides: &Overrides,
+    options: &LoadOptions,
+) -> Result<Site, LoadError> {
+    let config = SiteConfig::load(config, overrides)?;
+    Site::load(config, options)
+}
+
+fn report(err: &LoadError) {
+    for problem in &err.problems {
+        eprintln!("{problem}");
+    }
+    let n = err.problems.len();
+    eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
+}
+
+fn check(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions) -> ExitCode {
+    match load(config, overrides, options) {
+        Ok(site) => {
+            println!(
+                "ok: {} articles, {} pages checked",
+                site.articles.len(),
+                site.pages.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            report(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "advice_site=info,tower_http=info".into()),
+        )
+        .init();
+    let started = Instant::now();
+    let site = match load(config, overrides, options) {
+        Ok(site) => site,
+        Err(err) => {
+            report(&err);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = site.config.listen;
+    tracing::info!(
+        "loaded {} articles in {:.1} ms",
+        site.articles.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let listener = server::bind(addr).await?;
+        tracing::info!("serving on http://{}", listener.local_addr()?);
+        server::serve(
+            listener,
+            routes::app(AppState::new(site)),
+            server::SHUTDOWN_DEADLINE,
+        )
+        .await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The site model: every article parsed, checked, cross-linked and rendered
+//! once at load into a read-only [`Site`] that requests only look things up in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use axum::body::Bytes;
+use time::Date;
+
+use crate::config::SiteConfig;
+use crate::content::{self, Kind, Source};
+use crate::error::{LoadError, Problem};
+use crate::markdown::{self, TocEntry};
+use crate::pages;
+use crate::routes;
+
+/// An article shows a contents list when it has at least this many sections.
+const CONTENTS_MIN_SECTIONS: usize = 3;
+
+/// Where to load from and what to include.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Folder of article files.
+    pub content_dir: PathBuf,
+    /// Folder of stylesheets, images and other files served as they are.
+    pub static_dir: PathBuf,
+    /// Serve articles marked `draft = true`.
+    pub drafts: bool,
+}
+
+/// One article, ready to show.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// URL segment: the article lives at `/<slug>`.
+    pub slug: String,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Headline.
+    pub title: String,
+    /// One-sentence summary.
+    pub summary: String,
+    /// First published.
+    pub published: Date,
+    /// Last checked as accurate.
+    pub reviewed: Date,
+    /// Guide or news.
+    pub kind: Kind,
+    /// Topic labels.
+    pub tags: Vec<String>,
+    /// Whether it is a draft (only present when drafts are served).
+    pub draft: bool,
+    /// Slugs of articles the author chose to read next.
+    pub related: Vec<String>,
+    /// The rendered body, footnotes included. Produced and sanitised here.
+    pub body_html: String,
+    /// h2/h3 contents list.
+    pub toc: Vec<TocEntry>,
+    /// Estimated minutes to read.
+    pub reading_minutes: usize,
+    /// Slugs of other articles this one links to, in first-link order.
+    pub links_to: Vec<String>,
+    /// Slugs of articles that link to this one, newest first.
+    pub linked_from: Vec<String>,
+}
+
+impl Article {
+    /// The article's path on the site.
+    pub fn url(&self) -> String {
+        format!("/{}", self.slug)
+    }
+
+    /// Whether the article is long enough to open with a contents list.
+    pub fn shows_contents(&self) -> bool {
+        self.toc.len() >= CONTENTS_MIN_SECTIONS
+    }
+}
+
+/// A file from `static/`, held in memory.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// The file's bytes.
+    pub body: Bytes,
+    /// Its media type.
+    pub content_type: &'static str,
+}
+
+/// Everything the server answers with, built once.
+#[derive(Debug)]
+pub struct Site {
+    /// The configuration it was built with.
+    pub config: SiteConfig,
+    /// Every served article, newest first.
+    pub articles: Vec<Article>,
+    /// Rendered HTML by URL path.
+    pub pages: HashMap<String, Bytes>,
+    /// The 404 page.
+    pub not_found: Bytes,
+    /// The 405 page.
+    pub method_not_allowed: Bytes,
+    /// The page for a fault of ours.
+    pub error_page: Bytes,
+    /// Files from `static/` by their path below it.
+    pub assets: HashMap<String, Asset>,
+}
+
+impl Site {
+    /// Loads, checks and renders everything. Reports every problem found,
+    /// not only the first.
+    pub fn load(config: SiteConfig, options: &LoadOptions) -> Result<Self, LoadError> {
+        let mut problems = Vec::new();
+        let mut sources = Vec::new();
+        for path in content::article_paths(&options.content_dir)? {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match content::read_article(&path, &text) {
+                    Ok(source) => sources.push(source),
+                    Err(mut found) => problems.append(&mut found),
+                },
+                Err(e) => problems.push(Problem::new(
+                    &path,
+                    1,
+                    format!("cannot read this file ({e}); save it as UTF-8 text"),
+                )),
+            }
+        }
+        let sources = check_slugs(sources, &mut problems);
+        let (sources, drafts): (Vec<Source>, Vec<Source>) = sources
+            .into_iter()
+            .partition(|s| options.drafts || !s.front.draft);
+        let draft_slugs: HashSet<&str> = drafts.iter().map(|s| s.slug.as_str()).collect();
+        let by_slug: HashMap<&str, &Source> =
+            sources.iter().map(|s| (s.slug.as_str(), s)).collect();
+        for source in &sources {
+            check_references(source, &by_slug, &draft_slugs, &mut problems);
+        }
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            return Err(problems.into());
+        }
+
+        let mut articles: Vec<Article> = sources.iter().map(build_article).collect();
+        articles.sort_by(|a, b| {
+            b.published
+                .cmp(&a.published)
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        link_backwards(&mut articles);
+
+        let assets = load_assets(&options.static_dir)?;
+        let rendered = pages::render(&config, &articles).map_err(|e| {
+            Problem::new(
+                Path::new("templates"),
+                1,
+                format!("a template failed to render: {e}"),
+            )
+        })?;
+        Ok(Site {
+            config,
+            articles,
+            pages: rendered.pages,
+            not_found: rendered.not_found,
+            method_not_allowed: rendered.method_not_allowed,
+            error_page: rendered.error_page,
+            assets,
+        })
+    }
+
+    /// The article at `slug`, if it is served.
+    pub fn article(&self, slug: &str) -> Option<&Article> {
+        self.articles.iter().find(|a| a.slug == slug)
+    }
+}
+
+/// Drops articles whose slug is taken twice or by the site itself.
+fn check_slugs(sources: Vec<Source>, problems: &mut Vec<Problem>) -> Vec<Source> {
+    let mut first: HashMap<String, PathBuf> = HashMap::new();
+    let mut kept = Vec::with_capacity(sources.len());
+    for source in sources {
+        if routes::RESERVED.contains(&source.slug.as_str()) {
+            problems.push(Problem::new(
+                &source.path,
+                1,
+                format!(
+                    "the URL /{} belongs to the site itself; rename the file",
+                    source.slug
+                ),
+            ));
+        } else if let Some(other) = first.get(&source.slug) {
+            problems.push(Problem::new(
+                &source.path,
+                1,
+                format!(
+                    "duplicate slug `{}`: {} has the same file name; rename one of them",
+                    source.slug,
+                    other.display()
+                ),
+            ));
+        } else {
+            first.insert(source.slug.clone(), source.path.clone());
+            kept.push(source);
+        }
+    }
+    kept
+}
+
+/// Checks `related` and every link to another article against what is served.
+fn check_references(
+    source: &Source,
+    by_slug: &HashMap<&str, &Source>,
+    drafts: &HashSet<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    let missing = |slug: &str| {
+        if drafts.contains(slug) {
+            format!("`{slug}` is a draft and is not published; publish it or remove this reference")
+        } else {
+            format!("there is no article `{slug}` (no file {slug}.md); check the spelling")
+        }
+    };
+    for slug in &source.front.related {
+        let message = if slug == &source.slug {
+            Some("an article cannot be related to itself; remove it from `related`".to_string())
+        } else if !by_slug.contains_key(slug.as_str()) {
+            Some(format!("related: {}", missing(slug)))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            problems.push(Problem::new(
+                &source.path,
+                source.front_line("related"),
+                message,
+            ));
+        }
+    }
+    for link in &source.doc.article_links {
+        let line = source.line_at(link.offset);
+        match by_slug.get(link.slug.as_str()) {
+            None => problems.push(Problem::new(
+                &source.path,
+                line,
+                format!("broken link `{}`: {}", link.written, missing(&link.slug)),
+            )),
+            Some(target) => {
+                if let Some(fragment) = &link.fragment
+                    && !target.doc.has_heading(fragment)
+                {
+                    problems.push(Problem::new(
+                        &source.path,
+                        line,
+                        format!(
+                            "broken link `{}`: {} has no heading with id `{fragment}`; its ids are: {}",
+                            link.written,
+                            target.path.display(),
+                            target
+                                .doc
+                                .headings
+                                .iter()
+                                .map(|h| h.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn build_article(source: &Source) -> Article {
+    let body_html = markdown::render(&source.doc, &|link| match &link.fragment {
+        Some(fragment) => format!("/{}#{fragment}", link.slug),
+        None => format!("/{}", link.slug),
+    });
+    let mut links_to: Vec<String> = Vec::new();
+    for link in &source.doc.article_links {
+        if link.slug != source.slug && !links_to.contains(&link.slug) {
+            links_to.push(link.slug.clone());
+        }
+    }
+    Article {
+        slug: source.slug.clone(),
+        path: source.path.clone(),
+        title: source.front.title.clone(),
+        summary: source.front.summary.clone(),
+        published: source.published,
+        reviewed: source.reviewed,
+        kind: source.front.kind,
+        tags: source.front.tags.clone(),
+        draft: source.front.draft,
+        related: source.front.related.clone(),
+        body_html,
+        toc: markdown::contents(&source.doc.headings),
+        reading_minutes: source.doc.reading_minutes(),
+        links_to,
+        linked_from: Vec::new(),
+    }
+}
+
+/// Fills `linked_from` from every article's `links_to`, keeping the
+/// articles' own order (newest first).
+fn link_backwards(articles: &mut [Article]) {
+    let mut incoming: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for article in articles.iter() {
+        for target in &article.links_to {
+            incoming
+                .entry(target.clone())
+                .or_default()
+                .push(article.slug.clone());
+        }
+    }
+    for article in articles.iter_mut() {
+        article.linked_from = incoming.remove(&article.slug).unwrap_or_default();
+    }
+}
+
+/// Reads every regular file under `dir` into memory. Hidden files and
+/// symbolic links are never served.
+fn load_assets(dir: &Path) -> Result<HashMap<String, Asset>, Problem> {
+    let mut assets = HashMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|e| {
+            Problem::new(&folder, 1, format!("cannot read the static folder ({e})"))
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            // `file_type` does not follow links, so a symlink is neither.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let body = std::fs::read(&path)
+                    .map_err(|e| Problem::new(&path, 1, format!("cannot read this file ({e})")))?;
+                let key = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                assets.insert(
+                    key,
+                    Asset {
+                        body: Bytes::from(body),
+                        content_type: content_type(&name),
+                    },
+                );
+            }
+        }
+    }
+    Ok(assets)
+}
+
+/// The media type for a file name, by its extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(slug: &str, links_to: &[&str]) -> Article {
+        Article {
+            slug: slug.into(),
+            path: PathBuf::new(),
+            title: slug.into(),
+            summary: String::new(),
+            published: Date::MIN,
+            reviewed: Date::MIN,
+            kind: Kind::Guide,
+            tags: vec![],
+            draft: false,
+            related: vec![],
+            body_html: String::new(),
+            toc: vec![],
+            reading_minutes: 1,
+            links_to: links_to.iter().map(|s| (*s).to_string()).collect(),
+            linked_from: vec![],
+        }
+    }
+
+    #[test]
+    fn backlinks_are_the_reverse_of_links() {
+        let mut articles = vec![
+            article("a", &["b", "c"]),
+            article("b", &["c"]),
+            article("c", &[]),
+        ];
+        link_backwards(&mut articles);
+        assert_eq!(articles[0].linked_from, Vec::<String>::new());
+        assert_eq!(articles[1].linked_from, ["a"]);
+        assert_eq!(articles[2].linked_from, ["a", "b"]);
+    }
+
+    #[test]
+    fn content_types_carry_charset_for_text() {
+        assert_eq!(content_type("site.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("ICON.PNG"), "image/png");
+        assert_eq!(content_type("x"), "application/octet-stream");
+    }
+}
