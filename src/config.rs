@@ -79,7 +79,7 @@ impl SiteConfig {
 
     /// Parses the text of a configuration file.
     pub fn parse(path: &Path, text: &str) -> Result<Self, Problem> {
-        toml::from_str(text).map_err(|e| toml_problem(path, text, 1, &e))
+        toml::from_str(text).map_err(|e| toml_problem(path, text, 1, "site.toml", &e))
     }
 
     fn validate(&mut self, path: &Path, text: &str) -> Result<(), Problem> {

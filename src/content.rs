@@ -53,6 +53,9 @@ pub struct FrontMatter {
     /// A draft is served only when asked for.
     #[serde(default)]
     pub draft: bool,
+    /// Old paths that should answer 301 to this article.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// One article as read from disk, before links to other articles are resolved.
@@ -177,8 +180,8 @@ fn bad_date(path: &Path, line: usize, field: &str) -> Problem {
 pub fn read_article(path: &Path, text: &str) -> Result<Source, Vec<Problem>> {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let (toml_text, body, body_line) = split_front_matter(path, text).map_err(|p| vec![p])?;
-    let front: FrontMatter =
-        toml::from_str(toml_text).map_err(|e| vec![toml_problem(path, toml_text, 2, &e)])?;
+    let front: FrontMatter = toml::from_str(toml_text)
+        .map_err(|e| vec![toml_problem(path, toml_text, 2, "the front matter", &e)])?;
     let mut problems = Vec::new();
     if !is_valid_slug(stem) {
         problems.push(Problem::new(

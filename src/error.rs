@@ -79,11 +79,12 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 /// Turns a TOML error into a problem at the right line of `file`, with a hint
 /// on how to fix the common mistakes. `first_line` is the file line on which
-/// `toml_text` starts.
+/// `toml_text` starts; `place` names where settings go ("the front matter").
 pub fn toml_problem(
     file: &Path,
     toml_text: &str,
     first_line: usize,
+    place: &str,
     err: &toml::de::Error,
 ) -> Problem {
     let line = err
@@ -92,15 +93,17 @@ pub fn toml_problem(
         .unwrap_or(first_line);
     let message = err.message().trim().to_string();
     let hint = if message.contains("missing field") {
-        "add it to the front matter"
+        format!("add it to {place}")
     } else if message.contains("unknown field") {
-        "remove it, or correct its spelling"
-    } else if message.contains("datetime") || message.contains("date") {
-        "write dates bare, without quotes, like 2024-05-01"
+        "remove it, or correct its spelling".to_string()
+    } else if message.contains("invalid type") && message.contains("datetime") {
+        "write dates bare, without quotes, like 2024-05-01".to_string()
+    } else if message.contains("date") {
+        "use a real calendar date, like 2024-05-01".to_string()
     } else if message.contains("unknown variant") {
-        "use one of the values listed"
+        "use one of the values listed".to_string()
     } else {
-        "check the TOML syntax on this line"
+        "check the TOML syntax on this line".to_string()
     };
     Problem::new(file, line, format!("{message}; {hint}"))
 }

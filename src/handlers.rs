@@ -1,10 +1,11 @@
 //! Request handlers: each looks up bytes prepared at load and writes them.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
 
+use crate::site::Prepared;
 use crate::state::AppState;
 
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
@@ -17,37 +18,53 @@ pub fn html(status: StatusCode, body: Bytes) -> Response {
     response
 }
 
-/// `/`: every article, newest first.
-pub async fn home(State(state): State<AppState>) -> Response {
-    page(&state, "/")
+fn send(prepared: &Prepared) -> Response {
+    let mut response = Response::new(Body::from(prepared.body.clone()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(prepared.content_type),
+    );
+    response
 }
 
-/// `/<slug>`: one article.
-pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    page(&state, &format!("/{slug}"))
-}
-
-fn page(state: &AppState, path: &str) -> Response {
+/// Any fixed URL: home, an article, the feed, a static file. The request's
+/// own path is the key, so routes and the prepared table cannot disagree.
+pub async fn prepared(State(state): State<AppState>, uri: Uri) -> Response {
     let site = state.site();
-    match site.pages.get(path) {
-        Some(body) => html(StatusCode::OK, body.clone()),
+    match site.responses.get(uri.path()) {
+        Some(prepared) => send(prepared),
         None => html(StatusCode::NOT_FOUND, site.not_found.clone()),
     }
 }
 
-/// `/static/<path>`: a file from `static/`, held in memory.
-pub async fn asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
+/// `/preview/<name>.<hash>.png`: an article's link-preview card.
+pub async fn preview(State(state): State<AppState>, uri: Uri) -> Response {
     let site = state.site();
-    match site.assets.get(&path) {
-        Some(asset) => (
-            [
-                (header::CONTENT_TYPE, asset.content_type),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            asset.body.clone(),
-        )
-            .into_response(),
-        None => html(StatusCode::NOT_FOUND, site.not_found.clone()),
+    if !site.previews.contains_key(uri.path()) {
+        return html(StatusCode::NOT_FOUND, site.not_found.clone());
+    }
+    // Drawing takes a few milliseconds, once; keep it off the async threads.
+    let drawn = {
+        let state = state.clone();
+        let path = uri.path().to_string();
+        tokio::task::spawn_blocking(move || state.site().previews.get(&path).and_then(|p| p.png()))
+            .await
+            .ok()
+            .flatten()
+    };
+    match drawn {
+        Some(png) => {
+            let mut response = Response::new(Body::from(png));
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+            // The URL changes whenever the picture would.
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            response
+        }
+        None => html(StatusCode::INTERNAL_SERVER_ERROR, site.error_page.clone()),
     }
 }
 
@@ -56,11 +73,16 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
     html(StatusCode::NOT_FOUND, state.site().not_found.clone())
 }
 
-/// A method other than GET or HEAD on a path the site has.
-pub async fn method_not_allowed(State(state): State<AppState>) -> Response {
+/// A method other than GET or HEAD. A path the site does not have is still
+/// a 404, whatever the method.
+pub async fn method_not_allowed(State(state): State<AppState>, uri: Uri) -> Response {
+    let site = state.site();
+    if !site.responses.contains_key(uri.path()) && !site.previews.contains_key(uri.path()) {
+        return html(StatusCode::NOT_FOUND, site.not_found.clone());
+    }
     let mut response = html(
         StatusCode::METHOD_NOT_ALLOWED,
-        state.site().method_not_allowed.clone(),
+        site.method_not_allowed.clone(),
     );
     response
         .headers_mut()

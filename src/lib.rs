@@ -9,11 +9,14 @@
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod fingerprint;
 pub mod handlers;
 pub mod http;
 pub mod markdown;
 pub mod pages;
+pub mod preview;
 pub mod routes;
 pub mod server;
+pub mod share;
 pub mod site;
 pub mod state;

@@ -107,9 +107,9 @@ fn check(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions)
     match load(config, overrides, options) {
         Ok(site) => {
             println!(
-                "ok: {} articles, {} pages checked",
+                "ok: {} articles, {} URLs checked",
                 site.articles.len(),
-                site.pages.len()
+                site.responses.len() + site.previews.len()
             );
             ExitCode::SUCCESS
         }

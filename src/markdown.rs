@@ -16,7 +16,15 @@ use pulldown_cmark::{
 };
 
 /// Ids the page templates use; a heading may not take one of them.
-pub const RESERVED_IDS: &[&str] = &["main", "contents", "related", "linked-from", "support"];
+pub const RESERVED_IDS: &[&str] = &[
+    "main",
+    "contents",
+    "related",
+    "linked-from",
+    "support",
+    "share",
+    "share-url",
+];
 
 /// Words read per minute, for the reading-time estimate.
 const WORDS_PER_MINUTE: usize = 200;
@@ -85,6 +93,8 @@ pub struct Document {
     pub headings: Vec<Heading>,
     /// Links to other articles.
     pub article_links: Vec<ArticleLink>,
+    /// Links to other paths on this site (`/static/...`, `/`), with offsets.
+    pub site_links: Vec<(String, usize)>,
     /// Words of running text, for the reading time.
     pub words: usize,
     /// Mistakes found while parsing.
@@ -162,7 +172,11 @@ enum Target<'a> {
         slug: &'a str,
         fragment: Option<&'a str>,
     },
-    /// http(s), mailto, or a path on this site.
+    /// A path on this site such as `/static/x.png`, checked at load.
+    SitePath(&'a str),
+    /// A relative path that is neither: ambiguous, so refused.
+    Relative,
+    /// http(s) or mailto.
     Allowed,
     /// Anything else: `javascript:`, `data:`, `//host`, `file:`...
     Refused,
@@ -200,7 +214,10 @@ fn classify(dest: &str) -> Target<'_> {
         let slug = stem.rsplit('/').next().unwrap_or(stem);
         return Target::Article { slug, fragment };
     }
-    Target::Allowed
+    if dest.starts_with('/') {
+        return Target::SitePath(dest);
+    }
+    Target::Relative
 }
 
 /// Reads one article body. Never fails: mistakes are listed in `problems`.
@@ -213,6 +230,7 @@ pub fn parse(body: &str) -> Document {
         events,
         headings: Vec::new(),
         article_links: Vec::new(),
+        site_links: Vec::new(),
         words: 0,
         problems: Vec::new(),
     };
@@ -332,6 +350,13 @@ fn check_links_and_count_words(doc: &mut Document) {
                         written: dest_url.to_string(),
                         offset: range.start,
                     }),
+                    Target::SitePath(path) => doc.site_links.push((path.to_string(), range.start)),
+                    Target::Relative => doc.problems.push(BodyProblem {
+                        offset: range.start,
+                        message: format!(
+                            "relative link `{dest_url}` is ambiguous; link an article by its file name (other-article.md) or a site page by its path (/static/file.png)"
+                        ),
+                    }),
                     Target::SamePage(_) | Target::Allowed => {}
                 }
             }
@@ -349,9 +374,13 @@ fn check_links_and_count_words(doc: &mut Document) {
             && let Target::SamePage(id) = classify(dest_url)
             && !doc.has_heading(id)
         {
+            let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
             doc.problems.push(BodyProblem {
                 offset: range.start,
-                message: format!("link `{dest_url}` points to no heading in this article"),
+                message: format!(
+                    "link `{dest_url}` points to no heading in this article; its ids are: {}",
+                    ids.join(", ")
+                ),
             });
         }
     }
@@ -739,6 +768,19 @@ mod tests {
         let doc = parse("## Real\n\n[x](#real) [y](#imagined)\n");
         assert_eq!(doc.problems.len(), 1);
         assert!(doc.problems[0].message.contains("#imagined"));
+        assert!(
+            doc.problems[0].message.contains("real"),
+            "the fix lists the ids"
+        );
+    }
+
+    #[test]
+    fn site_paths_are_collected_and_bare_relative_paths_refused() {
+        let doc = parse("[a](/static/x.png) ![b](/) [c](picture.png)\n");
+        let paths: Vec<&str> = doc.site_links.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["/static/x.png", "/"]);
+        assert_eq!(doc.problems.len(), 1, "{:?}", doc.problems);
+        assert!(doc.problems[0].message.contains("picture.png"));
     }
 
     #[test]

@@ -4,16 +4,19 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
+use serde_json::json;
 use time::Date;
 use time::macros::format_description;
 
 use crate::config::SiteConfig;
-use crate::site::Article;
+use crate::preview;
+use crate::share::{self, ShareLink};
+use crate::site::{Article, Prepared};
 
-/// Every page of the site as bytes, keyed by URL path.
+/// Every page of the site, keyed by URL path.
 pub struct Rendered {
-    /// Home and article pages by path.
-    pub pages: HashMap<String, Bytes>,
+    /// Home, articles, feed, sitemap and robots.txt by path.
+    pub responses: HashMap<String, Prepared>,
     /// 404 page.
     pub not_found: Bytes,
     /// 405 page.
@@ -30,15 +33,61 @@ pub fn long_date(date: &Date) -> String {
     .unwrap_or_else(|_| date.to_string())
 }
 
-/// `2026-11-24`, for `<time datetime>`.
+/// `2026-11-24`, for `<time datetime>` and sitemaps.
 pub fn iso_date(date: &Date) -> String {
     date.to_string()
+}
+
+/// A date as an RFC 3339 timestamp at midnight UTC, for feeds and Open Graph.
+pub fn timestamp(date: &Date) -> String {
+    format!("{date}T00:00:00Z")
+}
+
+/// A preview image, as meta tags describe it.
+pub struct Image {
+    /// Absolute URL.
+    pub url: String,
+    /// What it shows, for readers who cannot see it.
+    pub alt: String,
+}
+
+/// What goes in a page's `<head>` besides the stylesheet.
+pub struct Meta {
+    /// The `<title>`.
+    pub title: String,
+    /// The headline for previews (without the site name).
+    pub headline: String,
+    /// Page description and preview text.
+    pub description: String,
+    /// Absolute canonical URL; none for error pages.
+    pub canonical: Option<String>,
+    /// Open Graph type: `website` or `article`.
+    pub og_type: &'static str,
+    /// Preview image.
+    pub image: Option<Image>,
+    /// Published and modified timestamps for articles.
+    pub times: Option<(String, String)>,
+    /// Structured data, already escaped for a `<script>` block.
+    pub json_ld: Option<String>,
+}
+
+impl Meta {
+    /// Preview image width, for `og:image:width`.
+    pub fn image_width(&self) -> u32 {
+        preview::WIDTH
+    }
+
+    /// Preview image height, for `og:image:height`.
+    pub fn image_height(&self) -> u32 {
+        preview::HEIGHT
+    }
 }
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage<'a> {
     config: &'a SiteConfig,
+    meta: Meta,
     articles: &'a [Article],
 }
 
@@ -46,22 +95,147 @@ struct HomePage<'a> {
 #[template(path = "article.html")]
 struct ArticlePage<'a> {
     config: &'a SiteConfig,
+    meta: Meta,
     article: &'a Article,
     related: Vec<&'a Article>,
     linked_from: Vec<&'a Article>,
+    share: Vec<ShareLink>,
 }
 
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage<'a> {
     config: &'a SiteConfig,
+    meta: Meta,
     heading: &'a str,
     message: &'a str,
     articles: &'a [Article],
 }
 
+#[derive(Template)]
+#[template(path = "feed.xml")]
+struct Feed<'a> {
+    config: &'a SiteConfig,
+    updated: String,
+    entries: Vec<FeedEntry<'a>>,
+}
+
+struct FeedEntry<'a> {
+    article: &'a Article,
+    content: String,
+}
+
+#[derive(Template)]
+#[template(path = "sitemap.xml")]
+struct Sitemap<'a> {
+    config: &'a SiteConfig,
+    updated: String,
+    articles: &'a [Article],
+}
+
+/// JSON for a `<script type="application/ld+json">` block: `<` is escaped
+/// so no string in it can close the script element.
+fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+fn article_meta(config: &SiteConfig, article: &Article) -> Meta {
+    let base = &config.base_url;
+    let image_url = format!("{base}{}", article.image_path);
+    let kind = match article.kind {
+        crate::content::Kind::Guide => "Article",
+        crate::content::Kind::News => "NewsArticle",
+    };
+    let data = json!([
+        {
+            "@context": "https://schema.org",
+            "@type": kind,
+            "headline": article.title,
+            "description": article.summary,
+            "datePublished": iso_date(&article.published),
+            "dateModified": iso_date(&article.reviewed),
+            "inLanguage": "en-GB",
+            "image": [image_url],
+            "mainEntityOfPage": { "@type": "WebPage", "@id": article.canonical },
+            "author": { "@type": "Organization", "name": config.title, "url": format!("{base}/") },
+            "publisher": { "@type": "Organization", "name": config.title, "url": format!("{base}/") },
+        },
+        {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                { "@type": "ListItem", "position": 1, "name": "Home", "item": format!("{base}/") },
+                { "@type": "ListItem", "position": 2, "name": article.title, "item": article.canonical },
+            ],
+        },
+    ]);
+    Meta {
+        title: format!("{} | {}", article.title, config.title),
+        headline: article.title.clone(),
+        description: article.summary.clone(),
+        canonical: Some(article.canonical.clone()),
+        og_type: "article",
+        image: Some(Image {
+            url: image_url,
+            alt: format!("{} – {}", article.title, config.title),
+        }),
+        times: Some((timestamp(&article.published), timestamp(&article.reviewed))),
+        json_ld: Some(script_json(&data)),
+    }
+}
+
+fn home_meta(config: &SiteConfig, image_path: &str) -> Meta {
+    let base = &config.base_url;
+    let data = json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": config.title,
+        "description": config.tagline,
+        "url": format!("{base}/"),
+        "inLanguage": "en-GB",
+    });
+    Meta {
+        title: format!("{}: {}", config.title, config.tagline),
+        headline: config.title.clone(),
+        description: config.tagline.clone(),
+        canonical: Some(format!("{base}/")),
+        og_type: "website",
+        image: Some(Image {
+            url: format!("{base}{image_path}"),
+            alt: format!("{} – {}", config.title, config.tagline),
+        }),
+        times: None,
+        json_ld: Some(script_json(&data)),
+    }
+}
+
+fn status_meta(config: &SiteConfig, heading: &str, message: &str) -> Meta {
+    Meta {
+        title: format!("{heading} | {}", config.title),
+        headline: heading.to_string(),
+        description: message.to_string(),
+        canonical: None,
+        og_type: "website",
+        image: None,
+        times: None,
+        json_ld: None,
+    }
+}
+
+/// Makes an article's links absolute, for feed readers that show it
+/// away from the site.
+fn absolute_links(html: &str, base: &str, slug: &str) -> String {
+    html.replace("href=\"/", &format!("href=\"{base}/"))
+        .replace("href=\"#", &format!("href=\"{base}/{slug}#"))
+        .replace("src=\"/", &format!("src=\"{base}/"))
+}
+
 /// Renders every page of the site.
-pub fn render(config: &SiteConfig, articles: &[Article]) -> Result<Rendered, askama::Error> {
+pub fn render(
+    config: &SiteConfig,
+    articles: &[Article],
+    home_image: &str,
+) -> Result<Rendered, askama::Error> {
     let by_slug: HashMap<&str, &Article> = articles.iter().map(|a| (a.slug.as_str(), a)).collect();
     let pick = |slugs: &[String]| -> Vec<&Article> {
         slugs
@@ -69,24 +243,75 @@ pub fn render(config: &SiteConfig, articles: &[Article]) -> Result<Rendered, ask
             .filter_map(|s| by_slug.get(s.as_str()).copied())
             .collect()
     };
-    let mut pages = HashMap::with_capacity(articles.len() + 1);
-    pages.insert(
-        "/".to_string(),
-        HomePage { config, articles }.render()?.into(),
-    );
+    let updated = articles
+        .iter()
+        .map(|a| a.reviewed)
+        .max()
+        .unwrap_or(Date::MIN);
+    let mut responses = HashMap::with_capacity(articles.len() + 4);
+    let home = HomePage {
+        config,
+        meta: home_meta(config, home_image),
+        articles,
+    };
+    responses.insert("/".to_string(), Prepared::html(home.render()?));
     for article in articles {
         let page = ArticlePage {
             config,
+            meta: article_meta(config, article),
             article,
             related: pick(&article.related),
             linked_from: pick(&article.linked_from),
+            share: share::links(&article.canonical, &article.title),
         };
-        pages.insert(article.url(), page.render()?.into());
+        responses.insert(article.url(), Prepared::html(page.render()?));
     }
+    let feed = Feed {
+        config,
+        updated: timestamp(&updated),
+        entries: articles
+            .iter()
+            .map(|article| FeedEntry {
+                article,
+                content: absolute_links(&article.body_html, &config.base_url, &article.slug),
+            })
+            .collect(),
+    };
+    responses.insert(
+        "/feed.xml".to_string(),
+        Prepared {
+            body: feed.render()?.into(),
+            content_type: "application/atom+xml; charset=utf-8",
+        },
+    );
+    let sitemap = Sitemap {
+        config,
+        updated: iso_date(&updated),
+        articles,
+    };
+    responses.insert(
+        "/sitemap.xml".to_string(),
+        Prepared {
+            body: sitemap.render()?.into(),
+            content_type: "application/xml; charset=utf-8",
+        },
+    );
+    responses.insert(
+        "/robots.txt".to_string(),
+        Prepared {
+            body: format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+                config.base_url
+            )
+            .into(),
+            content_type: "text/plain; charset=utf-8",
+        },
+    );
     let status =
         |heading: &str, message: &str, articles: &[Article]| -> Result<Bytes, askama::Error> {
             Ok(StatusPage {
                 config,
+                meta: status_meta(config, heading, message),
                 heading,
                 message,
                 articles,
@@ -95,7 +320,7 @@ pub fn render(config: &SiteConfig, articles: &[Article]) -> Result<Rendered, ask
             .into())
         };
     Ok(Rendered {
-        pages,
+        responses,
         not_found: status(
             "Page not found",
             "We could not find a page at this address. It may have been mistyped, or the page may have moved.",
@@ -112,4 +337,35 @@ pub fn render(config: &SiteConfig, articles: &[Article]) -> Result<Rendered, ask
             &[],
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_its_script_element() {
+        let out = script_json(&json!({ "headline": "</script><script>alert(1)</script>" }));
+        assert!(!out.contains("</"), "{out}");
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["headline"], "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn feed_links_are_made_absolute() {
+        let html =
+            r##"<a href="/other">x</a> <a href="#fn:1">1</a> <a href="https://gov.uk/">g</a>"##;
+        let out = absolute_links(html, "https://e.org", "this");
+        assert!(out.contains(r#"href="https://e.org/other""#), "{out}");
+        assert!(out.contains(r#"href="https://e.org/this#fn:1""#), "{out}");
+        assert!(out.contains(r#"href="https://gov.uk/""#), "{out}");
+    }
+
+    #[test]
+    fn dates_are_written_for_readers_and_machines() {
+        let d = Date::from_calendar_date(2023, time::Month::March, 10).unwrap();
+        assert_eq!(long_date(&d), "10 March 2023");
+        assert_eq!(iso_date(&d), "2023-03-10");
+        assert_eq!(timestamp(&d), "2023-03-10T00:00:00Z");
+    }
 }

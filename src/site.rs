@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use time::Date;
@@ -10,8 +11,10 @@ use time::Date;
 use crate::config::SiteConfig;
 use crate::content::{self, Kind, Source};
 use crate::error::{LoadError, Problem};
+use crate::fingerprint::fingerprint;
 use crate::markdown::{self, TocEntry};
 use crate::pages;
+use crate::preview;
 use crate::routes;
 
 /// An article shows a contents list when it has at least this many sections.
@@ -61,6 +64,12 @@ pub struct Article {
     pub links_to: Vec<String>,
     /// Slugs of articles that link to this one, newest first.
     pub linked_from: Vec<String>,
+    /// Old paths that redirect here.
+    pub aliases: Vec<String>,
+    /// Absolute canonical URL.
+    pub canonical: String,
+    /// Path of the article's preview image.
+    pub image_path: String,
 }
 
 impl Article {
@@ -75,13 +84,75 @@ impl Article {
     }
 }
 
-/// A file from `static/`, held in memory.
+/// A response body prepared at load, with its media type.
 #[derive(Debug, Clone)]
-pub struct Asset {
-    /// The file's bytes.
+pub struct Prepared {
+    /// The bytes sent.
     pub body: Bytes,
     /// Its media type.
     pub content_type: &'static str,
+}
+
+impl Prepared {
+    /// A prepared HTML page.
+    pub fn html(body: impl Into<Bytes>) -> Self {
+        Self {
+            body: body.into(),
+            content_type: "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// A link-preview card, drawn on first request and then kept.
+#[derive(Debug)]
+pub struct Preview {
+    title: String,
+    site_name: String,
+    footer: String,
+    png: OnceLock<Option<Bytes>>,
+}
+
+impl Preview {
+    fn new(title: &str, config: &SiteConfig) -> Self {
+        Self {
+            title: title.to_string(),
+            site_name: config.title.clone(),
+            footer: host(&config.base_url).to_string(),
+            png: OnceLock::new(),
+        }
+    }
+
+    /// The path it is served at: changes whenever what it shows changes.
+    fn path(&self, name: &str) -> String {
+        let key = format!(
+            "{}\n{}\n{}\n{}",
+            preview::DESIGN_VERSION,
+            self.title,
+            self.site_name,
+            self.footer
+        );
+        format!("/preview/{name}.{}.png", &fingerprint(key.as_bytes())[..12])
+    }
+
+    /// The PNG, drawn once. `None` only if encoding failed.
+    pub fn png(&self) -> Option<Bytes> {
+        self.png
+            .get_or_init(|| {
+                preview::card(&self.title, &self.site_name, &self.footer)
+                    .map(Bytes::from)
+                    .map_err(|e| {
+                        tracing::error!("drawing the preview of {:?} failed: {e}", self.title);
+                    })
+                    .ok()
+            })
+            .clone()
+    }
+}
+
+/// The host part of an absolute URL, for display.
+pub fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 /// Everything the server answers with, built once.
@@ -91,16 +162,19 @@ pub struct Site {
     pub config: SiteConfig,
     /// Every served article, newest first.
     pub articles: Vec<Article>,
-    /// Rendered HTML by URL path.
-    pub pages: HashMap<String, Bytes>,
+    /// Every fixed URL the site answers (pages, feed, sitemap, icons,
+    /// static files) with its prepared body.
+    pub responses: HashMap<String, Prepared>,
+    /// Preview cards by URL path.
+    pub previews: HashMap<String, Preview>,
+    /// Old paths (lower case, no trailing slash) and where they now live.
+    pub redirects: HashMap<String, String>,
     /// The 404 page.
     pub not_found: Bytes,
     /// The 405 page.
     pub method_not_allowed: Bytes,
     /// The page for a fault of ours.
     pub error_page: Bytes,
-    /// Files from `static/` by their path below it.
-    pub assets: HashMap<String, Asset>,
 }
 
 impl Site {
@@ -132,35 +206,63 @@ impl Site {
         for source in &sources {
             check_references(source, &by_slug, &draft_slugs, &mut problems);
         }
+        let redirects = collect_aliases(&sources, &mut problems);
+        let mut responses = load_assets(&options.static_dir)?;
+        for source in &sources {
+            check_site_links(source, &by_slug, &responses, &mut problems);
+        }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems.into());
         }
 
-        let mut articles: Vec<Article> = sources.iter().map(build_article).collect();
+        let mut previews = HashMap::new();
+        let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
+        for source in &sources {
+            let preview = Preview::new(&source.front.title, &config);
+            let image_path = preview.path(&source.slug);
+            previews.insert(image_path.clone(), preview);
+            articles.push(build_article(source, &config.base_url, image_path));
+        }
         articles.sort_by(|a, b| {
             b.published
                 .cmp(&a.published)
                 .then_with(|| a.title.cmp(&b.title))
         });
         link_backwards(&mut articles);
+        let home_preview = Preview::new(&config.tagline, &config);
+        let home_image = home_preview.path("home");
+        previews.insert(home_image.clone(), home_preview);
 
-        let assets = load_assets(&options.static_dir)?;
-        let rendered = pages::render(&config, &articles).map_err(|e| {
+        let rendered = pages::render(&config, &articles, &home_image).map_err(|e| {
             Problem::new(
                 Path::new("templates"),
                 1,
                 format!("a template failed to render: {e}"),
             )
         })?;
+        responses.extend(rendered.responses);
+        for (path, size) in [("/favicon.ico", 32), ("/apple-touch-icon.png", 180)] {
+            let png = preview::icon(size).map_err(|e| {
+                Problem::new(Path::new(path), 1, format!("drawing the icon failed: {e}"))
+            })?;
+            responses.insert(
+                path.to_string(),
+                Prepared {
+                    body: Bytes::from(png),
+                    content_type: "image/png",
+                },
+            );
+        }
         Ok(Site {
             config,
             articles,
-            pages: rendered.pages,
+            responses,
+            previews,
+            redirects,
             not_found: rendered.not_found,
             method_not_allowed: rendered.method_not_allowed,
             error_page: rendered.error_page,
-            assets,
         })
     }
 
@@ -266,7 +368,47 @@ fn check_references(
     }
 }
 
-fn build_article(source: &Source) -> Article {
+/// Checks links written as site paths (`/static/x.png`, `/other#part`)
+/// against what the site will serve.
+fn check_site_links(
+    source: &Source,
+    by_slug: &HashMap<&str, &Source>,
+    assets: &HashMap<String, Prepared>,
+    problems: &mut Vec<Problem>,
+) {
+    for (written, offset) in &source.doc.site_links {
+        let (path, fragment) = match written.split_once('#') {
+            Some((p, f)) => (p, Some(f)),
+            None => (written.as_str(), None),
+        };
+        let path = path.split('?').next().unwrap_or(path);
+        let article = by_slug.get(path.trim_start_matches('/'));
+        let served = path == "/"
+            || article.is_some()
+            || routes::FIXED.contains(&path)
+            || assets.contains_key(path);
+        let message = if !served {
+            Some(format!(
+                "broken link `{written}`: the site has no page at {path}; link an article by its file name, like other-article.md"
+            ))
+        } else {
+            match (article, fragment) {
+                (Some(target), Some(fragment)) if !target.doc.has_heading(fragment) => {
+                    Some(format!(
+                        "broken link `{written}`: {} has no heading with id `{fragment}`",
+                        target.path.display()
+                    ))
+                }
+                _ => None,
+            }
+        };
+        if let Some(message) = message {
+            problems.push(Problem::new(&source.path, source.line_at(*offset), message));
+        }
+    }
+}
+
+fn build_article(source: &Source, base_url: &str, image_path: String) -> Article {
     let body_html = markdown::render(&source.doc, &|link| match &link.fragment {
         Some(fragment) => format!("/{}#{fragment}", link.slug),
         None => format!("/{}", link.slug),
@@ -293,7 +435,67 @@ fn build_article(source: &Source) -> Article {
         reading_minutes: source.doc.reading_minutes(),
         links_to,
         linked_from: Vec::new(),
+        aliases: source.front.aliases.clone(),
+        canonical: format!("{base_url}/{}", source.slug),
+        image_path,
     }
+}
+
+/// Lower-cases `path` and drops a trailing slash: the form redirects match.
+pub fn normalise_path(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        trimmed.to_lowercase()
+    }
+}
+
+/// Checks every article's `aliases` and maps each old path to its article.
+fn collect_aliases(sources: &[Source], problems: &mut Vec<Problem>) -> HashMap<String, String> {
+    let mut owner: HashMap<String, &Path> = HashMap::new();
+    for source in sources {
+        owner.insert(normalise_path(&format!("/{}", source.slug)), &source.path);
+    }
+    let mut redirects = HashMap::new();
+    for source in sources {
+        let line = source.front_line("aliases");
+        for alias in &source.front.aliases {
+            let normal = normalise_path(alias);
+            let first_segment = normal
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("");
+            let message = if !alias.starts_with('/') || alias.contains(['?', '#', ' ', '\\']) {
+                Some(format!(
+                    "alias `{alias}` must be a path starting with `/`, without `?`, `#` or spaces"
+                ))
+            } else if normal == "/"
+                || routes::RESERVED.contains(&first_segment)
+                || routes::FIXED.contains(&normal.as_str())
+            {
+                Some(format!(
+                    "alias `{alias}` is a path the site itself uses; remove it"
+                ))
+            } else {
+                owner.get(&normal).map(|other| {
+                    format!(
+                        "alias `{alias}` is already claimed by {}; keep it in one article only",
+                        other.display()
+                    )
+                })
+            };
+            match message {
+                Some(message) => problems.push(Problem::new(&source.path, line, message)),
+                None => {
+                    owner.insert(normal.clone(), &source.path);
+                    redirects.insert(normal, format!("/{}", source.slug));
+                }
+            }
+        }
+    }
+    redirects
 }
 
 /// Fills `linked_from` from every article's `links_to`, keeping the
@@ -315,7 +517,7 @@ fn link_backwards(articles: &mut [Article]) {
 
 /// Reads every regular file under `dir` into memory. Hidden files and
 /// symbolic links are never served.
-fn load_assets(dir: &Path) -> Result<HashMap<String, Asset>, Problem> {
+fn load_assets(dir: &Path) -> Result<HashMap<String, Prepared>, Problem> {
     let mut assets = HashMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -345,8 +547,8 @@ fn load_assets(dir: &Path) -> Result<HashMap<String, Asset>, Problem> {
                     .collect::<Vec<_>>()
                     .join("/");
                 assets.insert(
-                    key,
-                    Asset {
+                    format!("/static/{key}"),
+                    Prepared {
                         body: Bytes::from(body),
                         content_type: content_type(&name),
                     },
@@ -398,6 +600,9 @@ mod tests {
             reading_minutes: 1,
             links_to: links_to.iter().map(|s| (*s).to_string()).collect(),
             linked_from: vec![],
+            aliases: vec![],
+            canonical: String::new(),
+            image_path: String::new(),
         }
     }
 
@@ -412,6 +617,20 @@ mod tests {
         assert_eq!(articles[0].linked_from, Vec::<String>::new());
         assert_eq!(articles[1].linked_from, ["a"]);
         assert_eq!(articles[2].linked_from, ["a", "b"]);
+    }
+
+    #[test]
+    fn redirect_paths_are_lower_case_without_trailing_slash() {
+        assert_eq!(normalise_path("/Can-You-Sue/"), "/can-you-sue");
+        assert_eq!(normalise_path("/2023/03/Post.html"), "/2023/03/post.html");
+        assert_eq!(normalise_path("/"), "/");
+        assert_eq!(normalise_path("//"), "/");
+    }
+
+    #[test]
+    fn host_is_taken_from_the_base_url() {
+        assert_eq!(host("https://example.org"), "example.org");
+        assert_eq!(host("http://127.0.0.1:3000/x"), "127.0.0.1:3000");
     }
 
     #[test]
