@@ -25,8 +25,14 @@ pub struct SiteConfig {
     pub listen: SocketAddr,
     /// Text at the foot of every page.
     pub footer: String,
+    /// Where to report a security problem (a `mailto:` or `https:` URI),
+    /// published in `/.well-known/security.txt`.
+    pub security_contact: String,
     /// The author's support link.
     pub support: Support,
+    /// Connection limits and timeouts.
+    #[serde(default)]
+    pub server: crate::server::Limits,
 }
 
 /// The support call to action shown after every article and in the footer.
@@ -100,6 +106,15 @@ impl SiteConfig {
             ));
         }
         self.base_url = base.to_string();
+        if !(self.security_contact.starts_with("mailto:")
+            || self.security_contact.starts_with("https://"))
+        {
+            return Err(Problem::new(
+                path,
+                line_with("security_contact"),
+                "security_contact must be a mailto: or https:// address",
+            ));
+        }
         if !self.support.url.starts_with("https://") {
             return Err(Problem::new(
                 path,
@@ -120,6 +135,7 @@ title = "T"
 tagline = "Tag"
 base_url = "https://example.org/"
 footer = "F"
+security_contact = "mailto:security@example.org"
 [support]
 url = "https://example.org/support"
 line = "Support us."
@@ -139,7 +155,7 @@ label = "Support"
         let text = format!("{GOOD}\ncolour = \"red\"\n");
         let err = SiteConfig::parse(Path::new("site.toml"), &text).unwrap_err();
         assert!(err.message.contains("colour"), "{err}");
-        assert_eq!(err.line, 11, "{err}");
+        assert_eq!(err.line, 12, "{err}");
     }
 
     #[test]

@@ -2,10 +2,9 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
-use crate::site::Prepared;
 use crate::state::AppState;
 
 const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
@@ -18,30 +17,21 @@ pub fn html(status: StatusCode, body: Bytes) -> Response {
     response
 }
 
-fn send(prepared: &Prepared) -> Response {
-    let mut response = Response::new(Body::from(prepared.body.clone()));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(prepared.content_type),
-    );
-    response
-}
-
 /// Any fixed URL: home, an article, the feed, a static file. The request's
 /// own path is the key, so routes and the prepared table cannot disagree.
-pub async fn prepared(State(state): State<AppState>, uri: Uri) -> Response {
+pub async fn prepared(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let site = state.site();
     match site.responses.get(uri.path()) {
-        Some(prepared) => send(prepared),
-        None => html(StatusCode::NOT_FOUND, site.not_found.clone()),
+        Some(prepared) => prepared.respond(StatusCode::OK, &headers),
+        None => site.not_found.respond(StatusCode::NOT_FOUND, &headers),
     }
 }
 
 /// `/preview/<name>.<hash>.png`: an article's link-preview card.
-pub async fn preview(State(state): State<AppState>, uri: Uri) -> Response {
+pub async fn preview(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let site = state.site();
     if !site.previews.contains_key(uri.path()) {
-        return html(StatusCode::NOT_FOUND, site.not_found.clone());
+        return site.not_found.respond(StatusCode::NOT_FOUND, &headers);
     }
     // Drawing takes a few milliseconds, once; keep it off the async threads.
     let drawn = {
@@ -53,37 +43,35 @@ pub async fn preview(State(state): State<AppState>, uri: Uri) -> Response {
             .flatten()
     };
     match drawn {
-        Some(png) => {
-            let mut response = Response::new(Body::from(png));
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            // The URL changes whenever the picture would.
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            response
-        }
-        None => html(StatusCode::INTERNAL_SERVER_ERROR, site.error_page.clone()),
+        Some(png) => png.respond(StatusCode::OK, &headers),
+        None => site
+            .error_page
+            .respond(StatusCode::INTERNAL_SERVER_ERROR, &headers),
     }
 }
 
 /// Any path the site does not have.
-pub async fn not_found(State(state): State<AppState>) -> Response {
-    html(StatusCode::NOT_FOUND, state.site().not_found.clone())
+pub async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state
+        .site()
+        .not_found
+        .respond(StatusCode::NOT_FOUND, &headers)
 }
 
 /// A method other than GET or HEAD. A path the site does not have is still
 /// a 404, whatever the method.
-pub async fn method_not_allowed(State(state): State<AppState>, uri: Uri) -> Response {
+pub async fn method_not_allowed(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let site = state.site();
     if !site.responses.contains_key(uri.path()) && !site.previews.contains_key(uri.path()) {
-        return html(StatusCode::NOT_FOUND, site.not_found.clone());
+        return site.not_found.respond(StatusCode::NOT_FOUND, &headers);
     }
-    let mut response = html(
-        StatusCode::METHOD_NOT_ALLOWED,
-        site.method_not_allowed.clone(),
-    );
+    let mut response = site
+        .unsupported
+        .respond(StatusCode::METHOD_NOT_ALLOWED, &headers);
     response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));

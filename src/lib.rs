@@ -8,12 +8,14 @@
 
 pub mod config;
 pub mod content;
+pub mod encoding;
 pub mod error;
 pub mod fingerprint;
 pub mod handlers;
 pub mod http;
 pub mod markdown;
 pub mod pages;
+pub mod prepared;
 pub mod preview;
 pub mod routes;
 pub mod server;

@@ -151,10 +151,12 @@ fn serve(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions)
     let result = runtime.block_on(async {
         let listener = server::bind(addr).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
+        let limits = site.config.server;
         server::serve(
             listener,
             routes::app(AppState::new(site)),
-            server::SHUTDOWN_DEADLINE,
+            limits,
+            server::shutdown_signal(),
         )
         .await
     });

@@ -3,26 +3,27 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use serde_json::json;
 use time::Date;
 use time::macros::format_description;
 
 use crate::config::SiteConfig;
+use crate::encoding::Effort;
+use crate::prepared::{ERROR, Prepared, REVALIDATE};
 use crate::preview;
 use crate::share::{self, ShareLink};
-use crate::site::{Article, Prepared};
+use crate::site::{Article, AssetUrls};
 
 /// Every page of the site, keyed by URL path.
 pub struct Rendered {
     /// Home, articles, feed, sitemap and robots.txt by path.
     pub responses: HashMap<String, Prepared>,
     /// 404 page.
-    pub not_found: Bytes,
-    /// 405 page.
-    pub method_not_allowed: Bytes,
+    pub not_found: Prepared,
+    /// Page for a request the site will not serve (405, 414, 431).
+    pub unsupported: Prepared,
     /// 500 page.
-    pub error_page: Bytes,
+    pub error_page: Prepared,
 }
 
 /// `24 November 2026`, the way GOV.UK writes dates.
@@ -87,6 +88,7 @@ impl Meta {
 #[template(path = "home.html")]
 struct HomePage<'a> {
     config: &'a SiteConfig,
+    assets: &'a AssetUrls,
     meta: Meta,
     articles: &'a [Article],
 }
@@ -95,6 +97,7 @@ struct HomePage<'a> {
 #[template(path = "article.html")]
 struct ArticlePage<'a> {
     config: &'a SiteConfig,
+    assets: &'a AssetUrls,
     meta: Meta,
     article: &'a Article,
     related: Vec<&'a Article>,
@@ -106,6 +109,7 @@ struct ArticlePage<'a> {
 #[template(path = "status.html")]
 struct StatusPage<'a> {
     config: &'a SiteConfig,
+    assets: &'a AssetUrls,
     meta: Meta,
     heading: &'a str,
     message: &'a str,
@@ -230,11 +234,26 @@ fn absolute_links(html: &str, base: &str, slug: &str) -> String {
         .replace("src=\"/", &format!("src=\"{base}/"))
 }
 
+/// RFC 9116 `security.txt`: who to tell about a vulnerability. It expires
+/// a year after `today`, so a site left unmaintained stops vouching for it.
+pub fn security_txt(config: &SiteConfig, today: Date) -> String {
+    let expires = today
+        .checked_add(time::Duration::days(365))
+        .unwrap_or(today);
+    format!(
+        "Contact: {}\nExpires: {}\nPreferred-Languages: en\nCanonical: {}/.well-known/security.txt\n",
+        config.security_contact,
+        timestamp(&expires),
+        config.base_url
+    )
+}
+
 /// Renders every page of the site.
 pub fn render(
     config: &SiteConfig,
     articles: &[Article],
     home_image: &str,
+    assets: &AssetUrls,
 ) -> Result<Rendered, askama::Error> {
     let by_slug: HashMap<&str, &Article> = articles.iter().map(|a| (a.slug.as_str(), a)).collect();
     let pick = |slugs: &[String]| -> Vec<&Article> {
@@ -251,20 +270,23 @@ pub fn render(
     let mut responses = HashMap::with_capacity(articles.len() + 4);
     let home = HomePage {
         config,
+        assets,
         meta: home_meta(config, home_image),
         articles,
     };
-    responses.insert("/".to_string(), Prepared::html(home.render()?));
+    let effort = Effort::for_pages(articles.len() + 1);
+    responses.insert("/".to_string(), Prepared::html(home.render()?, effort));
     for article in articles {
         let page = ArticlePage {
             config,
+            assets,
             meta: article_meta(config, article),
             article,
             related: pick(&article.related),
             linked_from: pick(&article.linked_from),
             share: share::links(&article.canonical, &article.title),
         };
-        responses.insert(article.url(), Prepared::html(page.render()?));
+        responses.insert(article.url(), Prepared::html(page.render()?, effort));
     }
     let feed = Feed {
         config,
@@ -279,10 +301,12 @@ pub fn render(
     };
     responses.insert(
         "/feed.xml".to_string(),
-        Prepared {
-            body: feed.render()?.into(),
-            content_type: "application/atom+xml; charset=utf-8",
-        },
+        Prepared::with_effort(
+            feed.render()?,
+            "application/atom+xml; charset=utf-8",
+            REVALIDATE,
+            effort,
+        ),
     );
     let sitemap = Sitemap {
         config,
@@ -291,33 +315,51 @@ pub fn render(
     };
     responses.insert(
         "/sitemap.xml".to_string(),
-        Prepared {
-            body: sitemap.render()?.into(),
-            content_type: "application/xml; charset=utf-8",
-        },
+        Prepared::with_effort(
+            sitemap.render()?,
+            "application/xml; charset=utf-8",
+            REVALIDATE,
+            effort,
+        ),
     );
     responses.insert(
         "/robots.txt".to_string(),
-        Prepared {
-            body: format!(
+        Prepared::new(
+            format!(
                 "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
                 config.base_url
-            )
-            .into(),
-            content_type: "text/plain; charset=utf-8",
-        },
+            ),
+            "text/plain; charset=utf-8",
+            REVALIDATE,
+        ),
+    );
+    responses.insert(
+        "/.well-known/security.txt".to_string(),
+        Prepared::new(
+            security_txt(config, time::OffsetDateTime::now_utc().date()),
+            "text/plain; charset=utf-8",
+            REVALIDATE,
+        ),
+    );
+    responses.insert(
+        "/healthz".to_string(),
+        Prepared::new("ok\n", "text/plain; charset=utf-8", "no-store"),
     );
     let status =
-        |heading: &str, message: &str, articles: &[Article]| -> Result<Bytes, askama::Error> {
-            Ok(StatusPage {
+        |heading: &str, message: &str, articles: &[Article]| -> Result<Prepared, askama::Error> {
+            let page = StatusPage {
                 config,
+                assets,
                 meta: status_meta(config, heading, message),
                 heading,
                 message,
                 articles,
-            }
-            .render()?
-            .into())
+            };
+            Ok(Prepared::new(
+                page.render()?,
+                "text/html; charset=utf-8",
+                ERROR,
+            ))
         };
     Ok(Rendered {
         responses,
@@ -326,7 +368,7 @@ pub fn render(
             "We could not find a page at this address. It may have been mistyped, or the page may have moved.",
             articles,
         )?,
-        method_not_allowed: status(
+        unsupported: status(
             "That request is not supported",
             "This site only serves pages to read. Go back to the home page to find what you were looking for.",
             &[],

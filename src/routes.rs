@@ -9,7 +9,7 @@ use crate::http;
 use crate::state::AppState;
 
 /// First path segments the site owns; no article may take one as its slug.
-pub const RESERVED: &[&str] = &["static", "preview"];
+pub const RESERVED: &[&str] = &["static", "preview", "healthz"];
 
 /// Paths the site answers with one prepared response each.
 pub const FIXED: &[&str] = &[
@@ -18,11 +18,13 @@ pub const FIXED: &[&str] = &[
     "/robots.txt",
     "/favicon.ico",
     "/apple-touch-icon.png",
+    "/.well-known/security.txt",
+    "/healthz",
 ];
 
 /// The whole application: routes, then the middleware stack around them.
 pub fn app(state: AppState) -> Router {
-    let error_page = state.site().error_page.clone();
+    let error_page = state.site().error_page.body.clone();
     let mut routes = Router::new()
         .route("/", get(handlers::prepared))
         .route("/{slug}", get(handlers::prepared))
@@ -39,6 +41,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             http::redirect,
         ))
-        .with_state(state);
-    http::stack(routes, error_page)
+        .with_state(state.clone());
+    http::stack(routes, state, error_page)
 }

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use axum::body::Bytes;
 use time::Date;
 
 use crate::config::SiteConfig;
@@ -14,6 +13,7 @@ use crate::error::{LoadError, Problem};
 use crate::fingerprint::fingerprint;
 use crate::markdown::{self, TocEntry};
 use crate::pages;
+use crate::prepared::{IMMUTABLE, Prepared, REVALIDATE};
 use crate::preview;
 use crate::routes;
 
@@ -84,32 +84,13 @@ impl Article {
     }
 }
 
-/// A response body prepared at load, with its media type.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// The bytes sent.
-    pub body: Bytes,
-    /// Its media type.
-    pub content_type: &'static str,
-}
-
-impl Prepared {
-    /// A prepared HTML page.
-    pub fn html(body: impl Into<Bytes>) -> Self {
-        Self {
-            body: body.into(),
-            content_type: "text/html; charset=utf-8",
-        }
-    }
-}
-
 /// A link-preview card, drawn on first request and then kept.
 #[derive(Debug)]
 pub struct Preview {
     title: String,
     site_name: String,
     footer: String,
-    png: OnceLock<Option<Bytes>>,
+    png: OnceLock<Option<Prepared>>,
 }
 
 impl Preview {
@@ -135,11 +116,11 @@ impl Preview {
     }
 
     /// The PNG, drawn once. `None` only if encoding failed.
-    pub fn png(&self) -> Option<Bytes> {
+    pub fn png(&self) -> Option<Prepared> {
         self.png
             .get_or_init(|| {
                 preview::card(&self.title, &self.site_name, &self.footer)
-                    .map(Bytes::from)
+                    .map(|png| Prepared::new(png, "image/png", IMMUTABLE))
                     .map_err(|e| {
                         tracing::error!("drawing the preview of {:?} failed: {e}", self.title);
                     })
@@ -169,12 +150,38 @@ pub struct Site {
     pub previews: HashMap<String, Preview>,
     /// Old paths (lower case, no trailing slash) and where they now live.
     pub redirects: HashMap<String, String>,
+    /// Fingerprinted URLs of the static files, which pages link to.
+    pub asset_urls: AssetUrls,
     /// The 404 page.
-    pub not_found: Bytes,
-    /// The 405 page.
-    pub method_not_allowed: Bytes,
+    pub not_found: Prepared,
+    /// The page for a request the site will not serve (405, 414, 431).
+    pub unsupported: Prepared,
     /// The page for a fault of ours.
-    pub error_page: Bytes,
+    pub error_page: Prepared,
+}
+
+/// Fingerprinted URLs of the files in `static/`, by file name, so pages
+/// can link assets that caches may keep for a year.
+#[derive(Debug, Clone, Default)]
+pub struct AssetUrls(HashMap<String, String>);
+
+impl AssetUrls {
+    /// The URL to use for `name` (a path below `static/`).
+    pub fn url(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("/static/{name}"))
+    }
+}
+
+/// Inserts a fingerprinted name: `site.css` becomes `site.0123456789ab.css`.
+pub fn fingerprinted_name(name: &str, body: &[u8]) -> String {
+    let hash = &fingerprint(body)[..12];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
 }
 
 impl Site {
@@ -207,7 +214,7 @@ impl Site {
             check_references(source, &by_slug, &draft_slugs, &mut problems);
         }
         let redirects = collect_aliases(&sources, &mut problems);
-        let mut responses = load_assets(&options.static_dir)?;
+        let (mut responses, asset_urls) = load_assets(&options.static_dir)?;
         for source in &sources {
             check_site_links(source, &by_slug, &responses, &mut problems);
         }
@@ -234,13 +241,14 @@ impl Site {
         let home_image = home_preview.path("home");
         previews.insert(home_image.clone(), home_preview);
 
-        let rendered = pages::render(&config, &articles, &home_image).map_err(|e| {
-            Problem::new(
-                Path::new("templates"),
-                1,
-                format!("a template failed to render: {e}"),
-            )
-        })?;
+        let rendered =
+            pages::render(&config, &articles, &home_image, &asset_urls).map_err(|e| {
+                Problem::new(
+                    Path::new("templates"),
+                    1,
+                    format!("a template failed to render: {e}"),
+                )
+            })?;
         responses.extend(rendered.responses);
         for (path, size) in [("/favicon.ico", 32), ("/apple-touch-icon.png", 180)] {
             let png = preview::icon(size).map_err(|e| {
@@ -248,10 +256,7 @@ impl Site {
             })?;
             responses.insert(
                 path.to_string(),
-                Prepared {
-                    body: Bytes::from(png),
-                    content_type: "image/png",
-                },
+                Prepared::new(png, "image/png", "public, max-age=86400"),
             );
         }
         Ok(Site {
@@ -260,8 +265,9 @@ impl Site {
             responses,
             previews,
             redirects,
+            asset_urls,
             not_found: rendered.not_found,
-            method_not_allowed: rendered.method_not_allowed,
+            unsupported: rendered.unsupported,
             error_page: rendered.error_page,
         })
     }
@@ -517,8 +523,11 @@ fn link_backwards(articles: &mut [Article]) {
 
 /// Reads every regular file under `dir` into memory. Hidden files and
 /// symbolic links are never served.
-fn load_assets(dir: &Path) -> Result<HashMap<String, Prepared>, Problem> {
+/// Each file is served at `/static/<name>` (revalidated) and at its
+/// fingerprinted name (cached for a year), which is what pages link to.
+fn load_assets(dir: &Path) -> Result<(HashMap<String, Prepared>, AssetUrls), Problem> {
     let mut assets = HashMap::new();
+    let mut urls = HashMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
         let entries = std::fs::read_dir(&folder).map_err(|e| {
@@ -546,17 +555,18 @@ fn load_assets(dir: &Path) -> Result<HashMap<String, Prepared>, Problem> {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                assets.insert(
-                    format!("/static/{key}"),
-                    Prepared {
-                        body: Bytes::from(body),
-                        content_type: content_type(&name),
-                    },
-                );
+                let kind = content_type(&name);
+                let hashed = format!("/static/{}", fingerprinted_name(&key, &body));
+                let prepared = Prepared::new(body, kind, REVALIDATE);
+                let mut immutable = prepared.clone();
+                immutable.cache_control = IMMUTABLE;
+                assets.insert(format!("/static/{key}"), prepared);
+                assets.insert(hashed.clone(), immutable);
+                urls.insert(key, hashed);
             }
         }
     }
-    Ok(assets)
+    Ok((assets, AssetUrls(urls)))
 }
 
 /// The media type for a file name, by its extension.
@@ -625,6 +635,17 @@ mod tests {
         assert_eq!(normalise_path("/2023/03/Post.html"), "/2023/03/post.html");
         assert_eq!(normalise_path("/"), "/");
         assert_eq!(normalise_path("//"), "/");
+    }
+
+    #[test]
+    fn fingerprinted_names_keep_their_extension() {
+        let name = fingerprinted_name("site.css", b"body{}");
+        assert!(
+            name.starts_with("site.") && name.ends_with(".css"),
+            "{name}"
+        );
+        assert_eq!(name.len(), "site..css".len() + 12);
+        assert_ne!(name, fingerprinted_name("site.css", b"body{ }"));
     }
 
     #[test]

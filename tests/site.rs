@@ -10,14 +10,16 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use advice_site::config::{Overrides, SiteConfig};
+use advice_site::content::Kind;
 use advice_site::error::{LoadError, Problem};
 use advice_site::routes;
 use advice_site::site::{LoadOptions, Site};
 use advice_site::state::AppState;
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
+use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt;
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -60,8 +62,8 @@ fn real_site() -> (AppState, Router) {
     (state, app)
 }
 
-/// Sends one request with an empty body through the router.
-async fn request(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
+/// Sends one request with an empty body through the router; the body as sent.
+async fn request_bytes(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, Bytes) {
     let req = Request::builder()
         .method(method)
         .uri(path)
@@ -71,7 +73,13 @@ async fn request(app: &Router, method: Method, path: &str) -> (StatusCode, Heade
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    // Images come back too; the tests only read text out of bodies.
+    (status, headers, bytes)
+}
+
+/// Sends one request with an empty body through the router; the body as text.
+async fn request(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
+    let (status, headers, bytes) = request_bytes(app, method, path).await;
+    // Images come back too; most tests only read text out of bodies.
     let body = String::from_utf8_lossy(&bytes).into_owned();
     (status, headers, body)
 }
@@ -515,7 +523,7 @@ async fn post_gets_405_with_allow_header() {
 
 #[tokio::test]
 async fn static_stylesheet_is_served_with_css_type() {
-    let (_, app) = real_site();
+    let (state, app) = real_site();
     let (status, headers, body) = get(&app, "/static/site.css").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type(&headers), "text/css; charset=utf-8");
@@ -523,10 +531,22 @@ async fn static_stylesheet_is_served_with_css_type() {
     // The file may be edited while tests run; it must still be CSS from disk.
     let on_disk = std::fs::read_to_string(manifest("static/site.css")).unwrap();
     assert_eq!(body.lines().next(), on_disk.lines().next());
+    // Pages link the fingerprinted copy, which may be cached for a year.
+    let hashed = state.site().asset_urls.url("site.css");
+    assert_ne!(hashed, "/static/site.css");
     let home = page(&app, "/").await;
     assert!(
-        home.contains("href=\"/static/site.css\""),
+        home.contains(&format!("href=\"{hashed}\"")),
         "home links the stylesheet"
+    );
+    let (status, headers, hashed_body) = get(&app, &hashed).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hashed_body, body);
+    assert!(
+        headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
     );
 }
 
@@ -544,10 +564,11 @@ async fn title_with_script_is_escaped() {
         let (_, _, html) = get(&app, &path).await;
         let tags = tags(&html);
         // The only scripts are the site's own: structured data and share.js.
-        let ours = [
-            "<script type=\"application/ld+json\">",
-            "<script src=\"/static/share.js\" defer>",
-        ];
+        let share_js = format!(
+            "<script src=\"{}\" defer>",
+            state.site().asset_urls.url("share.js")
+        );
+        let ours = ["<script type=\"application/ld+json\">", share_js.as_str()];
         let openings: Vec<&String> = tags.iter().filter(|t| t.starts_with("<script")).collect();
         let closings = tags.iter().filter(|t| t.starts_with("</script")).count();
         assert_eq!(
@@ -787,4 +808,745 @@ fn a_missing_site_toml_setting_is_not_called_front_matter() {
         "{problem}"
     );
     assert!(!problem.message.contains("front matter"), "{problem}");
+}
+
+// ---------------------------------------------------------------------------
+// Sharing: canonical URLs, link previews, share links, redirects, feed,
+// sitemap and icons, as a crawler, a chat app or a feed reader sees them
+// ---------------------------------------------------------------------------
+
+/// The page's `<head>`.
+fn head_of(html: &str) -> &str {
+    between(html, "<head>", "</head>").expect("the page has a <head>")
+}
+
+/// Every opening tag `<name ...>` in `html`, as written. Attribute values
+/// are escaped, so the first `>` ends the tag.
+fn elements<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    html.match_indices(&format!("<{name} "))
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            &rest[..rest.find('>').map_or(rest.len(), |end| end + 1)]
+        })
+        .collect()
+}
+
+/// The value of attribute `name` on one tag, decoded.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    attr_values(tag, name).into_iter().next()
+}
+
+/// The `href` of every `<link rel="{rel}">` in the page's head.
+fn head_links(html: &str, rel: &str) -> Vec<String> {
+    elements(head_of(html), "link")
+        .into_iter()
+        .filter(|tag| attr(tag, "rel").as_deref() == Some(rel))
+        .filter_map(|tag| attr(tag, "href"))
+        .collect()
+}
+
+/// Every `<meta property=... content=...>` and `<meta name=... content=...>`
+/// in the page's head, by property or name, decoded. Each may appear once:
+/// a scraper that meets two `og:title`s picks one we did not choose.
+fn head_meta(html: &str) -> HashMap<String, String> {
+    let mut found = HashMap::new();
+    for tag in elements(head_of(html), "meta") {
+        let key = attr(tag, "property").or_else(|| attr(tag, "name"));
+        if let (Some(key), Some(content)) = (key, attr(tag, "content")) {
+            assert!(
+                found.insert(key.clone(), content).is_none(),
+                "the head has two {key}"
+            );
+        }
+    }
+    found
+}
+
+/// `meta[key]`, or a failure naming the page and the missing key.
+fn meta_value<'a>(meta: &'a HashMap<String, String>, key: &str, page: &str) -> &'a str {
+    meta.get(key)
+        .unwrap_or_else(|| panic!("{page}: no <meta> {key} in {meta:#?}"))
+}
+
+/// The width and height of a PNG, after decoding all of it.
+fn png_size(bytes: &[u8], what: &str) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{what} is not a PNG: {e}"));
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    reader
+        .next_frame(&mut pixels)
+        .unwrap_or_else(|e| panic!("{what}: its pixels do not decode: {e}"));
+    (reader.info().width, reader.info().height)
+}
+
+/// The site path of an absolute URL on this site.
+fn site_path<'a>(url: &'a str, base: &str) -> &'a str {
+    url.strip_prefix(base)
+        .unwrap_or_else(|| panic!("{url} is not on this site ({base})"))
+}
+
+/// GETs `from`, insisting on one 301 to `to` that then answers 200.
+async fn assert_redirects_once(app: &Router, from: &str, to: &str) {
+    let (status, headers, _) = get(app, from).await;
+    assert_eq!(status, StatusCode::MOVED_PERMANENTLY, "GET {from}");
+    let location = headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("GET {from}: a 301 without Location"));
+    assert_eq!(location, to, "GET {from}: Location");
+    let (status, _, _) = get(app, &location).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "GET {from} → {location} is not a single hop to a page"
+    );
+}
+
+#[tokio::test]
+async fn every_page_has_an_absolute_canonical_url() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    assert!(base.starts_with("http"), "base_url {base} is absolute");
+    let paths = std::iter::once("/".to_string()).chain(site.articles.iter().map(|a| a.url()));
+    for path in paths {
+        let html = page(&app, &path).await;
+        assert_eq!(
+            head_links(&html, "canonical"),
+            [format!("{base}{path}")],
+            "{path}: one canonical link, the absolute URL of the page"
+        );
+        let robots = head_meta(&html).remove("robots").unwrap_or_default();
+        assert!(
+            !robots.contains("noindex"),
+            "{path}: a page to be found says robots {robots}"
+        );
+    }
+
+    let (status, _, not_found) = get(&app, "/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        head_links(&not_found, "canonical"),
+        Vec::<String>::new(),
+        "the 404 page claims a canonical URL"
+    );
+    let meta = head_meta(&not_found);
+    assert_eq!(meta_value(&meta, "robots", "404"), "noindex");
+    assert!(!meta.contains_key("og:url"), "the 404 page has an og:url");
+}
+
+#[tokio::test]
+async fn preview_tags_match_front_matter() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    let mut images = HashSet::new();
+    for a in &site.articles {
+        let html = page(&app, &a.url()).await;
+        let meta = head_meta(&html);
+        let m = |key: &str| meta_value(&meta, key, &a.slug);
+        let canonical = format!("{base}{}", a.url());
+        let slug = &a.slug;
+
+        assert_eq!(m("og:title"), a.title, "{slug}: og:title");
+        assert_eq!(m("og:description"), a.summary, "{slug}: og:description");
+        assert_eq!(m("description"), a.summary, "{slug}: description");
+        assert_eq!(m("og:url"), canonical, "{slug}: og:url");
+        assert_eq!(m("og:type"), "article", "{slug}: og:type");
+        assert_eq!(m("og:site_name"), site.config.title, "{slug}: og:site_name");
+        assert_eq!(m("og:locale"), "en_GB", "{slug}: og:locale");
+        for (key, date) in [
+            ("article:published_time", a.published),
+            ("article:modified_time", a.reviewed),
+        ] {
+            let value = m(key);
+            assert!(
+                value.starts_with(&date.to_string()),
+                "{slug}: {key} {value} is not {date}"
+            );
+            assert!(
+                time::OffsetDateTime::parse(value, &Rfc3339).is_ok(),
+                "{slug}: {key} {value} is not an RFC 3339 timestamp"
+            );
+        }
+
+        let image = m("og:image");
+        assert!(
+            image.starts_with(&format!("{base}/")),
+            "{slug}: og:image {image} is not an absolute URL on {base}"
+        );
+        assert_eq!(m("og:image:type"), "image/png", "{slug}");
+        assert_eq!(m("og:image:width"), "1200", "{slug}");
+        assert_eq!(m("og:image:height"), "630", "{slug}");
+        assert!(!m("og:image:alt").trim().is_empty(), "{slug}: og:image:alt");
+        assert_eq!(m("twitter:card"), "summary_large_image", "{slug}");
+        assert_eq!(m("twitter:title"), a.title, "{slug}: twitter:title");
+        assert_eq!(m("twitter:image"), image, "{slug}: twitter:image");
+        assert!(
+            images.insert(image.to_string()),
+            "{slug} shares its og:image with another page"
+        );
+    }
+
+    let home = page(&app, "/").await;
+    let meta = head_meta(&home);
+    let m = |key: &str| meta_value(&meta, key, "/");
+    assert_eq!(m("og:type"), "website");
+    assert_eq!(m("og:url"), format!("{base}/"));
+    assert_eq!(m("og:image:width"), "1200");
+    assert_eq!(m("og:image:height"), "630");
+    let image = m("og:image");
+    assert!(
+        image.starts_with(&format!("{base}/")),
+        "home og:image {image}"
+    );
+    assert!(
+        !images.contains(image),
+        "home shows an article's preview image: {image}"
+    );
+}
+
+#[tokio::test]
+async fn json_ld_describes_each_article() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    let mut kinds = HashSet::new();
+    for a in &site.articles {
+        let html = page(&app, &a.url()).await;
+        let slug = &a.slug;
+        let canonical = format!("{base}{}", a.url());
+        let script = between(
+            head_of(&html),
+            "<script type=\"application/ld+json\">",
+            "</script>",
+        )
+        .unwrap_or_else(|| panic!("{slug}: no JSON-LD in the head"));
+        let data: serde_json::Value = serde_json::from_str(script)
+            .unwrap_or_else(|e| panic!("{slug}: JSON-LD does not parse: {e}\n{script}"));
+        let items = data
+            .as_array()
+            .unwrap_or_else(|| panic!("{slug}: JSON-LD is not a list: {data}"));
+        assert_eq!(items.len(), 2, "{slug}: the article and its breadcrumbs");
+
+        let article = &items[0];
+        let wanted = match a.kind {
+            Kind::Guide => "Article",
+            Kind::News => "NewsArticle",
+        };
+        kinds.insert(wanted);
+        assert_eq!(article["@context"], "https://schema.org", "{slug}");
+        assert_eq!(article["@type"], wanted, "{slug}: @type");
+        assert_eq!(article["headline"], a.title.as_str(), "{slug}: headline");
+        assert_eq!(
+            article["datePublished"],
+            a.published.to_string(),
+            "{slug}: datePublished"
+        );
+        assert_eq!(
+            article["dateModified"],
+            a.reviewed.to_string(),
+            "{slug}: dateModified"
+        );
+        assert_eq!(
+            article["publisher"]["name"],
+            site.config.title.as_str(),
+            "{slug}: publisher"
+        );
+        assert_eq!(
+            article["mainEntityOfPage"]["@id"],
+            canonical.as_str(),
+            "{slug}: mainEntityOfPage"
+        );
+
+        let crumbs = &items[1];
+        assert_eq!(crumbs["@type"], "BreadcrumbList", "{slug}");
+        let trail = crumbs["itemListElement"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{slug}: breadcrumbs without items: {crumbs}"));
+        let urls: Vec<&serde_json::Value> = trail.iter().map(|item| &item["item"]).collect();
+        assert_eq!(
+            urls,
+            [
+                &serde_json::json!(format!("{base}/")),
+                &serde_json::json!(canonical)
+            ],
+            "{slug}: breadcrumbs go home, then here"
+        );
+        let positions: Vec<&serde_json::Value> = trail.iter().map(|i| &i["position"]).collect();
+        assert_eq!(positions, [1, 2], "{slug}: breadcrumb positions");
+    }
+    assert_eq!(
+        kinds.len(),
+        2,
+        "the real site has both guides and news, so both types are checked"
+    );
+}
+
+#[tokio::test]
+async fn preview_image_is_a_1200_by_630_png_with_long_caching() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    let pages = std::iter::once("/".to_string()).chain(site.articles.iter().map(|a| a.url()));
+    let mut drawn = HashSet::new();
+    for path in pages {
+        let html = page(&app, &path).await;
+        let meta = head_meta(&html);
+        let image = site_path(meta_value(&meta, "og:image", &path), base).to_string();
+
+        let (status, headers, first) = request_bytes(&app, Method::GET, &image).await;
+        assert_eq!(status, StatusCode::OK, "{path}: GET {image}");
+        assert_eq!(content_type(&headers), "image/png", "{path}: {image}");
+        let cache = headers
+            .get(header::CACHE_CONTROL)
+            .map_or("", |v| v.to_str().unwrap());
+        assert!(
+            cache.contains("immutable") && cache.contains("max-age=31536000"),
+            "{path}: {image} has Cache-Control `{cache}`"
+        );
+        assert_eq!(png_size(&first, &image), (1200, 630), "{path}: {image}");
+
+        let (_, _, again) = request_bytes(&app, Method::GET, &image).await;
+        assert!(first == again, "{path}: {image} changed between requests");
+        assert!(
+            drawn.insert(first),
+            "{path}: {image} is the same picture as another page's"
+        );
+    }
+
+    let made_up = format!("/preview/{}.png", site.articles[0].slug);
+    for path in [
+        made_up.as_str(),
+        "/preview/no-such-article.0123456789ab.png",
+    ] {
+        let (status, headers, _) = get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(content_type(&headers), HTML, "GET {path}");
+    }
+}
+
+#[tokio::test]
+async fn share_links_carry_the_title_and_url_without_tracking() {
+    // (what the link text names, where the link goes, the query parameter
+    // carrying the URL, the one carrying the title if the service takes one)
+    #[rustfmt::skip]
+    const SERVICES: &[(&str, &str, &str, Option<&str>)] = &[
+        ("email", "mailto:", "body", Some("subject")),
+        ("WhatsApp", "https://wa.me/", "text", Some("text")),
+        ("Facebook", "https://www.facebook.com/", "u", None),
+        ("X", "https://x.com/", "url", Some("text")),
+        ("Bluesky", "https://bsky.app/", "text", Some("text")),
+        ("LinkedIn", "https://www.linkedin.com/", "url", None),
+    ];
+    let (state, app) = real_site();
+    let site = state.site();
+    for a in &site.articles {
+        let html = page(&app, &a.url()).await;
+        let slug = &a.slug;
+        let canonical = format!("{}{}", site.config.base_url, a.url());
+        let share = between(&html, "<section class=\"share\"", "</section>")
+            .unwrap_or_else(|| panic!("{slug}: no share block"));
+
+        // (opening tag, link text) for every link in the block.
+        let links: Vec<(&str, &str)> = elements(share, "a")
+            .into_iter()
+            .map(|tag| {
+                let after = &share[share.find(tag).unwrap() + tag.len()..];
+                (tag, &after[..after.find("</a>").unwrap()])
+            })
+            .collect();
+        for (name, prefix, url_param, title_param) in SERVICES {
+            let found: Vec<&(&str, &str)> = links
+                .iter()
+                .filter(|(tag, _)| attr(tag, "href").is_some_and(|h| h.starts_with(prefix)))
+                .collect();
+            assert_eq!(found.len(), 1, "{slug}: one {name} link in {share}");
+            let (tag, text) = found[0];
+            let href = attr(tag, "href").unwrap();
+            assert!(
+                text.contains(name),
+                "{slug}: the {name} link reads `{text}`"
+            );
+            assert!(!href.contains("utm_"), "{slug}: {href}");
+
+            let raw = query_param(&href, url_param)
+                .unwrap_or_else(|| panic!("{slug}: {href} has no {url_param}="));
+            assert!(
+                !raw.contains([':', '/', '?', '#', '&', ' ']),
+                "{slug}: {url_param}= is not percent-encoded in {href}"
+            );
+            let carried = decode_percent(raw);
+            assert!(
+                carried.contains(&canonical),
+                "{slug}: {name} {url_param}= carries `{carried}`, not {canonical}"
+            );
+            if let Some(title_param) = title_param {
+                let title = query_param(&href, title_param).map(decode_percent);
+                assert!(
+                    title.as_deref().is_some_and(|t| t.contains(&a.title)),
+                    "{slug}: {name} {title_param}= is {title:?}, not the title"
+                );
+            }
+        }
+
+        let copy: Vec<Option<String>> = elements(share, "input")
+            .into_iter()
+            .map(|tag| attr(tag, "value"))
+            .collect();
+        assert_eq!(copy, [Some(canonical.clone())], "{slug}: the copy box");
+
+        // Without script: plain links work, and the buttons that need
+        // script stay hidden rather than doing nothing.
+        for tag in tags(share) {
+            assert!(
+                !tag.split_whitespace()
+                    .any(|word| word.starts_with("on") && word.contains('=')),
+                "{slug}: an event handler in the share block: {tag}"
+            );
+        }
+        for (tag, _) in &links {
+            let href = attr(tag, "href").unwrap();
+            assert!(
+                !href.starts_with('#') && !href.starts_with("javascript:"),
+                "{slug}: a share link needs script: {tag}"
+            );
+            assert!(!href.contains("utm_"), "{slug}: {href}");
+        }
+        for button in elements(share, "button") {
+            assert!(
+                button.contains(" hidden"),
+                "{slug}: a button that needs script shows without it: {button}"
+            );
+        }
+    }
+}
+
+/// The raw value of query parameter `name` in `href`, still percent-encoded.
+fn query_param<'a>(href: &'a str, name: &str) -> Option<&'a str> {
+    let (_, query) = href.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+fn decode_percent(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
+#[tokio::test]
+async fn heading_links_give_shareable_section_urls() {
+    let (state, app) = real_site();
+    let mut headings = 0;
+    for a in &state.site().articles {
+        let html = page(&app, &a.url()).await;
+        // The site's own "Sources and notes" heading is not a section of
+        // the article, so it is left out.
+        let body = body_of(&html)
+            .split("<section class=\"footnotes\"")
+            .next()
+            .unwrap();
+        for level in ["h2", "h3"] {
+            let close = format!("</{level}>");
+            for (at, _) in body.match_indices(&format!("<{level}")) {
+                let heading = &body[at..at + body[at..].find(&close).unwrap()];
+                let open = &heading[..heading.find('>').unwrap() + 1];
+                let id = attr(open, "id")
+                    .unwrap_or_else(|| panic!("{}: a heading without an id: {open}", a.slug));
+                let link = format!("<a class=\"heading-link\" href=\"#{id}\">");
+                assert!(
+                    heading.contains(&link),
+                    "{}: no {link} in {heading}",
+                    a.slug
+                );
+                headings += 1;
+            }
+        }
+    }
+    assert!(headings > 0, "the real articles have sections");
+}
+
+#[tokio::test]
+async fn aliases_answer_a_single_301_to_the_canonical_url() {
+    let state = load("tests/fixtures/aliases", false);
+    let app = routes::app(state.clone());
+    let site = state.site();
+    let moved = site
+        .articles
+        .iter()
+        .find(|a| !a.aliases.is_empty())
+        .expect("the fixture has an article with aliases");
+    // One is written with capitals and a trailing slash, as an author
+    // might copy it from an old address bar.
+    assert_eq!(moved.aliases.len(), 3, "{:?}", moved.aliases);
+    for alias in &moved.aliases {
+        let bare = alias.trim_end_matches('/');
+        for variant in [
+            alias.clone(),
+            bare.to_string(),
+            format!("{bare}/"),
+            alias.to_uppercase(),
+            alias.to_lowercase(),
+            format!("{alias}?m=1"),
+        ] {
+            assert_redirects_once(&app, &variant, &moved.url()).await;
+        }
+    }
+    // An article without aliases is served where it is.
+    let stays = site.articles.iter().find(|a| a.aliases.is_empty()).unwrap();
+    page(&app, &stays.url()).await;
+}
+
+#[tokio::test]
+async fn url_variants_redirect_once() {
+    let (state, app) = real_site();
+    for a in &state.site().articles {
+        let url = a.url();
+        let upper = url.to_uppercase();
+        for (from, to) in [
+            (format!("{url}/"), url.clone()),
+            (upper.clone(), url.clone()),
+            (format!("{url}?m=1"), url.clone()),
+            (format!("{url}?m=0"), url.clone()),
+            (format!("{upper}/?m=1"), url.clone()),
+            (format!("{url}?m=1&x=2"), format!("{url}?x=2")),
+        ] {
+            assert_redirects_once(&app, &from, &to).await;
+        }
+        for path in [url.clone(), format!("{url}?x=2")] {
+            let (status, headers, _) = get(&app, &path).await;
+            assert_eq!(status, StatusCode::OK, "GET {path} is not a redirect");
+            assert!(headers.get(header::LOCATION).is_none(), "GET {path}");
+        }
+    }
+    assert_redirects_once(&app, "/?m=1", "/").await;
+    assert_redirects_once(&app, "/?m=0", "/").await;
+}
+
+/// The `aliases = ...` line of a fixture file.
+fn aliases_line(file: &Path) -> usize {
+    let text = std::fs::read_to_string(file).unwrap();
+    text.lines()
+        .position(|l| l.starts_with("aliases"))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("{} has no aliases", file.display()))
+}
+
+/// The problems reported for `file`, asserting they are on its aliases line.
+fn alias_problems<'a>(err: &'a LoadError, file: &Path) -> Vec<&'a Problem> {
+    let line = aliases_line(file);
+    let found: Vec<&Problem> = err.problems.iter().filter(|p| p.file == file).collect();
+    for problem in &found {
+        assert_eq!(problem.line, line, "{problem}");
+    }
+    found
+}
+
+#[test]
+fn two_articles_claiming_one_alias_is_a_load_error() {
+    let Err(err) = try_load("tests/fixtures/alias-clash", false) else {
+        panic!("two articles claiming /old-page loaded without a problem");
+    };
+    let dir = manifest("tests/fixtures/alias-clash");
+    let (first, second) = (dir.join("first.md"), dir.join("second.md"));
+    assert_eq!(
+        alias_problems(&err, &first),
+        Vec::<&Problem>::new(),
+        "the first to claim it keeps it"
+    );
+    let found = alias_problems(&err, &second);
+    assert_eq!(found.len(), 1, "{err}");
+    let message = &found[0].message;
+    assert!(message.contains("/old-page"), "{message}");
+    assert!(
+        message.contains(&first.display().to_string()),
+        "the problem names the other file: {message}"
+    );
+}
+
+#[test]
+fn an_alias_for_a_page_the_site_serves_is_a_load_error() {
+    let Err(err) = try_load("tests/fixtures/alias-clash", false) else {
+        panic!("aliases for served pages loaded without a problem");
+    };
+    let dir = manifest("tests/fixtures/alias-clash");
+    for (file, alias) in [
+        ("own-path.md", "/own-path"),
+        ("takes-the-feed.md", "/feed.xml"),
+    ] {
+        let found = alias_problems(&err, &dir.join(file));
+        assert_eq!(found.len(), 1, "{file}: one problem, for {alias}:\n{err}");
+        assert!(found[0].message.contains(alias), "{}", found[0]);
+    }
+}
+
+#[tokio::test]
+async fn feed_parses_and_lists_every_article() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    let (status, headers, body) = request_bytes(&app, Method::GET, "/feed.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        content_type(&headers),
+        "application/atom+xml; charset=utf-8"
+    );
+    let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("the feed: {e}"));
+    assert_eq!(
+        feed.entries.len(),
+        site.articles.len(),
+        "one entry per article"
+    );
+    for a in &site.articles {
+        let canonical = format!("{base}{}", a.url());
+        let entry = feed
+            .entries
+            .iter()
+            .find(|e| e.links.iter().any(|l| l.href == canonical))
+            .unwrap_or_else(|| panic!("no entry links to {canonical}"));
+        assert_eq!(
+            entry.links.iter().map(|l| &l.href).collect::<Vec<_>>(),
+            [&canonical],
+            "{}: the entry's links",
+            a.slug
+        );
+        let title = entry.title.as_ref().map(|t| t.content.as_str());
+        assert_eq!(title, Some(a.title.as_str()), "{}: entry title", a.slug);
+        let content = entry
+            .content
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .unwrap_or_else(|| panic!("{}: the entry has no content", a.slug));
+        for relative in ["href=\"/", "href=\"#", "src=\"/"] {
+            assert!(
+                !content.contains(relative),
+                "{}: a relative link ({relative}...) in the feed",
+                a.slug
+            );
+        }
+        assert!(content.contains(&format!("href=\"{base}/")), "{}", a.slug);
+    }
+
+    let feed_url = format!("{base}/feed.xml");
+    let paths = std::iter::once("/".to_string()).chain(site.articles.iter().map(|a| a.url()));
+    for path in paths {
+        let html = page(&app, &path).await;
+        let feeds: Vec<String> = elements(head_of(&html), "link")
+            .into_iter()
+            .filter(|tag| {
+                attr(tag, "rel").as_deref() == Some("alternate")
+                    && attr(tag, "type").as_deref() == Some("application/atom+xml")
+            })
+            .filter_map(|tag| attr(tag, "href"))
+            .collect();
+        assert_eq!(feeds, [feed_url.as_str()], "{path}: the feed link");
+    }
+}
+
+#[tokio::test]
+async fn sitemap_lists_every_article_with_its_review_date() {
+    let (state, app) = real_site();
+    let site = state.site();
+    let base = &site.config.base_url;
+    let (status, headers, sitemap) = get(&app, "/sitemap.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type(&headers).contains("xml"), "{headers:?}");
+    let listed: HashMap<String, String> = sitemap
+        .split("<url>")
+        .skip(1)
+        .map(|url| {
+            let loc = between(url, "<loc>", "</loc>").expect("every <url> has a <loc>");
+            let lastmod = between(url, "<lastmod>", "</lastmod>").unwrap_or("");
+            (decode(loc), lastmod.to_string())
+        })
+        .collect();
+    let newest = site.articles.iter().map(|a| a.reviewed).max().unwrap();
+    let mut wanted = HashMap::from([(format!("{base}/"), newest.to_string())]);
+    for a in &site.articles {
+        wanted.insert(format!("{base}{}", a.url()), a.reviewed.to_string());
+    }
+    assert_eq!(listed, wanted, "sitemap <loc> and <lastmod>");
+
+    let (status, _, robots) = get(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        robots
+            .lines()
+            .any(|l| l == format!("Sitemap: {base}/sitemap.xml")),
+        "robots.txt: {robots}"
+    );
+}
+
+#[tokio::test]
+async fn favicons_exist() {
+    let (_, app) = real_site();
+    for (path, size) in [("/favicon.ico", 32), ("/apple-touch-icon.png", 180)] {
+        let (status, headers, bytes) = request_bytes(&app, Method::GET, path).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}");
+        assert_eq!(content_type(&headers), "image/png", "GET {path}");
+        assert_eq!(png_size(&bytes, path), (size, size), "GET {path}");
+    }
+    let (status, headers, svg) = get(&app, "/static/favicon.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type(&headers), "image/svg+xml");
+    assert!(svg.contains("<svg"), "{svg}");
+
+    // The head links all three, each to what it says it is; the SVG may
+    // be linked at a fingerprinted copy of /static/favicon.svg.
+    let home = page(&app, "/").await;
+    let mut linked = Vec::new();
+    for tag in elements(head_of(&home), "link") {
+        let rel = attr(tag, "rel").unwrap_or_default();
+        if rel != "icon" && rel != "apple-touch-icon" {
+            continue;
+        }
+        let href = attr(tag, "href").unwrap();
+        let (status, headers, body) = get(&app, &href).await;
+        assert_eq!(status, StatusCode::OK, "{tag}");
+        if let Some(kind) = attr(tag, "type") {
+            assert_eq!(content_type(&headers), kind, "{tag}");
+        }
+        if content_type(&headers) == "image/svg+xml" {
+            assert_eq!(body, svg, "{tag} is not /static/favicon.svg");
+        }
+        linked.push((rel, content_type(&headers).to_string(), href));
+    }
+    for (rel, kind, href) in [
+        ("icon", "image/svg+xml", None),
+        ("icon", "image/png", Some("/favicon.ico")),
+        (
+            "apple-touch-icon",
+            "image/png",
+            Some("/apple-touch-icon.png"),
+        ),
+    ] {
+        assert!(
+            linked
+                .iter()
+                .any(|l| l.0 == rel && l.1 == kind && href.is_none_or(|h| l.2 == h)),
+            "no <link rel=\"{rel}\"> to {kind} {href:?} in {linked:?}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "BUG: a non-ASCII alias loads but never matches: browsers send /caf%C3%A9-guide, the table holds /café-guide, so the old address is a 404"]
+async fn an_alias_with_accented_letters_redirects_or_is_refused() {
+    let site = match try_load("tests/fixtures/alias-unicode", false) {
+        Ok(site) => AppState::new(site),
+        // Refusing it at load, on its line, is as good as serving it.
+        Err(err) => {
+            let file = manifest("tests/fixtures/alias-unicode/moved.md");
+            assert_eq!(alias_problems(&err, &file).len(), 1, "{err}");
+            return;
+        }
+    };
+    let app = routes::app(site);
+    // The path as it arrives on the wire: UTF-8, percent-encoded.
+    assert_redirects_once(&app, "/caf%C3%A9-guide", "/moved").await;
 }
