@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod encoding;
 pub mod error;
+pub mod export;
 pub mod fingerprint;
 pub mod handlers;
 pub mod http;

@@ -63,6 +63,13 @@ enum Command {
     /// Load and check everything, print each problem as `file:line: message`,
     /// and exit non-zero if there is one.
     Check,
+    /// Write the whole site as static files (with .gz and .br siblings and
+    /// nginx configuration) for a static host or CDN.
+    Build {
+        /// Folder to write to; created if missing.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -82,6 +89,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Check) => check(&cli.config, &overrides, &options),
+        Some(Command::Build { ref out }) => build(&cli.config, &overrides, &options, out),
         Some(Command::Serve { .. }) | None => serve(&cli.config, &overrides, &options),
     }
 }
@@ -115,6 +123,36 @@ fn check(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions)
         }
         Err(err) => {
             report(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(
+    config: &std::path::Path,
+    overrides: &Overrides,
+    options: &LoadOptions,
+    out: &std::path::Path,
+) -> ExitCode {
+    let site = match load(config, overrides, options) {
+        Ok(site) => site,
+        Err(err) => {
+            report(&err);
+            return ExitCode::FAILURE;
+        }
+    };
+    match advice_site::export::build(&site, out) {
+        Ok(summary) => {
+            println!(
+                "wrote {} files ({} bytes) to {}",
+                summary.files,
+                summary.bytes,
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("build failed: {e}");
             ExitCode::FAILURE
         }
     }
