@@ -14,6 +14,12 @@ use advice_site::server;
 use advice_site::site::{LoadOptions, Site};
 use advice_site::state::AppState;
 
+// glibc's malloc gives brotli's multi-megabyte tables back to the kernel
+// after every page and faults them in again for the next, which doubled
+// load time; mimalloc keeps and reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serves the advice site, or checks its content without serving it.
 #[derive(Parser)]
 #[command(version, about)]

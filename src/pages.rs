@@ -126,7 +126,7 @@ struct Feed<'a> {
 
 struct FeedEntry<'a> {
     article: &'a Article,
-    content: String,
+    content: Option<String>,
 }
 
 #[derive(Template)]
@@ -248,6 +248,31 @@ pub fn security_txt(config: &SiteConfig, today: Date) -> String {
     )
 }
 
+/// The 404 page suggests this many of the newest articles.
+pub const NOT_FOUND_SUGGESTIONS: usize = 8;
+/// The feed carries the full text of this many of the newest articles.
+pub const FEED_FULL_TEXT: usize = 20;
+
+/// Maps `items` through `work` on every core, keeping their order.
+/// Rendering and compressing pages is most of a load's time.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 16 {
+        return items.iter().map(work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Renders every page of the site.
 pub fn render(
     config: &SiteConfig,
@@ -276,7 +301,7 @@ pub fn render(
     };
     let effort = Effort::for_pages(articles.len() + 1);
     responses.insert("/".to_string(), Prepared::html(home.render()?, effort));
-    for article in articles {
+    let render_article = |article: &Article| -> Result<(String, Prepared), askama::Error> {
         let page = ArticlePage {
             config,
             assets,
@@ -286,16 +311,24 @@ pub fn render(
             linked_from: pick(&article.linked_from),
             share: share::links(&article.canonical, &article.title),
         };
-        responses.insert(article.url(), Prepared::html(page.render()?, effort));
+        Ok((article.url(), Prepared::html(page.render()?, effort)))
+    };
+    for page in in_parallel(articles, &render_article) {
+        let (path, prepared) = page?;
+        responses.insert(path, prepared);
     }
     let feed = Feed {
         config,
         updated: timestamp(&updated),
         entries: articles
             .iter()
-            .map(|article| FeedEntry {
+            .enumerate()
+            .map(|(i, article)| FeedEntry {
                 article,
-                content: absolute_links(&article.body_html, &config.base_url, &article.slug),
+                // Every article is listed; the newest carry their full text,
+                // so the feed stays small however large the site grows.
+                content: (i < FEED_FULL_TEXT)
+                    .then(|| absolute_links(&article.body_html, &config.base_url, &article.slug)),
             })
             .collect(),
     };
@@ -366,7 +399,7 @@ pub fn render(
         not_found: status(
             "Page not found",
             "We could not find a page at this address. It may have been mistyped, or the page may have moved.",
-            articles,
+            &articles[..articles.len().min(NOT_FOUND_SUGGESTIONS)],
         )?,
         unsupported: status(
             "That request is not supported",
@@ -401,6 +434,13 @@ mod tests {
         assert!(out.contains(r#"href="https://e.org/other""#), "{out}");
         assert!(out.contains(r#"href="https://e.org/this#fn:1""#), "{out}");
         assert!(out.contains(r#"href="https://gov.uk/""#), "{out}");
+    }
+
+    #[test]
+    fn in_parallel_keeps_order() {
+        let items: Vec<usize> = (0..100).collect();
+        let out = in_parallel(&items, &|n| n * 2);
+        assert_eq!(out, (0..100).map(|n| n * 2).collect::<Vec<_>>());
     }
 
     #[test]

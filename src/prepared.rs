@@ -75,7 +75,9 @@ impl Prepared {
                 })
             };
             gzip = smaller(encoding::gzip(&body), "-gz");
-            brotli = smaller(encoding::brotli(&body, effort), "-br");
+            if effort == Effort::Best {
+                brotli = smaller(encoding::brotli(&body), "-br");
+            }
         }
         Self {
             etag: etag(&hash, ""),
