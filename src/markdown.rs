@@ -412,6 +412,17 @@ pub fn render(doc: &Document, resolve: &dyn Fn(&ArticleLink) -> String) -> Strin
             None => &mut out_events,
         };
         let event = match event {
+            // A bare URL shown as its own text is marked, so print styles
+            // do not print it twice.
+            Event::Start(Tag::Link {
+                link_type: LinkType::Autolink,
+                dest_url,
+                ..
+            }) => {
+                let mut href = String::new();
+                let _ = pulldown_cmark_escape::escape_href(&mut href, &dest_url);
+                Event::Html(CowStr::from(format!("<a class=\"url\" href=\"{href}\">")))
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -827,6 +838,15 @@ mod tests {
         assert!(out.contains("<div class=\"table-scroll\""), "{out}");
         assert!(out.contains("<th>a</th>"), "{out}");
         assert!(out.trim_end().ends_with("</table>\n</div>"), "{out}");
+    }
+
+    #[test]
+    fn bare_urls_are_marked_and_escaped() {
+        let out = html("<https://example.org/a?b=1&c=\"2\">\n");
+        assert!(
+            out.contains("<a class=\"url\" href=\"https://example.org/a?b=1&amp;c=%222%22\">"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -467,7 +467,11 @@ fn collect_aliases(sources: &[Source], problems: &mut Vec<Problem>) -> HashMap<S
     for source in sources {
         let line = source.front_line("aliases");
         for alias in &source.front.aliases {
-            let normal = normalise_path(alias);
+            // Browsers send non-ASCII paths percent-encoded as UTF-8, so
+            // that is the form the table must hold.
+            let encoded = percent_encoding::utf8_percent_encode(alias, percent_encoding::CONTROLS)
+                .to_string();
+            let normal = normalise_path(&encoded);
             let first_segment = normal
                 .trim_start_matches('/')
                 .split('/')

@@ -1535,7 +1535,6 @@ async fn favicons_exist() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: a non-ASCII alias loads but never matches: browsers send /caf%C3%A9-guide, the table holds /café-guide, so the old address is a 404"]
 async fn an_alias_with_accented_letters_redirects_or_is_refused() {
     let site = match try_load("tests/fixtures/alias-unicode", false) {
         Ok(site) => AppState::new(site),

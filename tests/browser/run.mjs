@@ -1,0 +1,777 @@
+#!/usr/bin/env node
+// Browser tests for advice-site: what a reader on a cheap phone actually gets.
+//
+// Starts the real release binary, crawls it from "/", and checks every page in
+// Debian's Chromium: axe-core (light and dark), keyboard use, reflow at phone
+// widths and with 200% text, reading without JavaScript, print styles, page
+// weight and that nothing is fetched from anywhere else. Writes screenshots to
+// screenshots/ for a person to look at.
+//
+//   node tests/browser/run.mjs               # starts target/release/advice-site
+//   node tests/browser/run.mjs --url URL     # tests a server that is already running
+//
+// The last line is always "N passed, N failed"; the exit code is 1 if any
+// check failed (or could not run).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const SERVER_BIN = path.join(ROOT, 'target/release/advice-site');
+const SCREENSHOT_DIR = path.join(ROOT, 'screenshots');
+
+// Debian's Chromium: CI installs it with apt. Nothing here may download a browser.
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const VIEWPORT_HEIGHT = 800;
+// Every page is loaded once per view, and each view says what to do with it.
+// Colour does not change layout, so layout is checked in light only; 320px is
+// the narrowest phone WCAG's reflow rule asks for.
+const VIEWS = [
+  { width: 320, scheme: 'light', layout: true },
+  { width: 375, scheme: 'light', axe: true, layout: true, screenshot: true },
+  { width: 375, scheme: 'dark', axe: true, screenshot: true },
+  { width: 1280, scheme: 'light', axe: true, layout: true, screenshot: true },
+  { width: 1280, scheme: 'dark', axe: true, screenshot: true },
+];
+// 14 KiB is about what a server can send in the first round trip (TCP's
+// initial window of 10 packets), which is what a slow phone connection feels.
+const HTML_GZIP_BUDGET = 14 * 1024;
+const CSS_GZIP_BUDGET = 10 * 1024;
+// Site chrome that wastes paper. `where: 'article'` = only article pages have it.
+const PRINT_HIDDEN = [
+  { selector: '.skip-link', where: 'all' },
+  { selector: '.site-header', where: 'all' },
+  { selector: '.site-footer', where: 'all' },
+  { selector: '.share', where: 'article' },
+];
+const NOT_FOUND_PATH = '/no-such-page';
+// A hung browser or server must not eat CI's time.
+const TOTAL_TIMEOUT_MS = 10 * 60 * 1000;
+const STEP_TIMEOUT_MS = 20 * 1000;
+
+// ---------------------------------------------------------------------------
+// Reporting: each check returns a list of problems; an empty list is a pass.
+
+let passed = 0;
+let failed = 0;
+
+let notes = null; // notes made during a check, printed under its result line
+
+async function check(name, fn) {
+  let problems;
+  notes = [];
+  try {
+    problems = (await fn()) || [];
+  } catch (err) {
+    problems = [`could not run: ${err && err.stack ? err.stack : err}`];
+  }
+  if (problems.length === 0) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name}`);
+    for (const p of problems) console.log(indent(p, '     '));
+  }
+  for (const n of notes) console.log(n);
+  notes = null;
+}
+
+// Information, never a failure: sizes, counts, things for a person to look at.
+function note(text) {
+  const line = indent(text, '     note: ');
+  if (notes) notes.push(line);
+  else console.log(line);
+}
+
+function indent(text, prefix) {
+  // eslint-disable-next-line no-control-regex
+  return String(text).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => prefix + line).join('\n');
+}
+
+function finish(code) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed > 0 ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------
+// The server under test.
+
+let server = null; // the child process, when we started it
+let serverLog = ''; // the tail of its standard error, shown if it dies
+let serverExit = null;
+let serverUp = false; // set once it answered, so a later exit is a crash
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  if (!existsSync(SERVER_BIN)) {
+    throw new Error(`${path.relative(ROOT, SERVER_BIN)} is missing: build it first with \`cargo build --release\``);
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  server = spawn(SERVER_BIN, ['serve', '--listen', `127.0.0.1:${port}`], {
+    cwd: ROOT, // site.toml, content/ and static/ are found relative to the repo root
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', (d) => { serverLog = (serverLog + d).slice(-8000); });
+  server.on('exit', (code, signal) => { serverExit = { code, signal }; });
+
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (serverExit) throw new Error(`server exited at start-up (${JSON.stringify(serverExit)}):\n${serverLog}`);
+    try {
+      const res = await get(`${base}/`);
+      if (res.status === 200) { serverUp = true; return base; }
+    } catch { /* not listening yet */ }
+    await sleep(100);
+  }
+  throw new Error(`server did not answer ${base}/ within 15 s:\n${serverLog}`);
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const gone = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  // The server drains requests for up to 10 s; we have closed ours already.
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
+// Last resort: never leave a server behind, whatever way we leave.
+process.on('exit', () => { if (server && server.exitCode === null) server.kill('SIGKILL'); });
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => { console.log(`interrupted by ${sig}`); failed += 1; finish(1); });
+}
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+function get(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`timeout fetching ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+function decode(res) {
+  const enc = (res.headers['content-encoding'] || '').trim();
+  if (enc === 'gzip') return zlib.gunzipSync(res.body);
+  if (enc === 'br') return zlib.brotliDecompressSync(res.body);
+  if (enc === 'deflate') return zlib.inflateSync(res.body);
+  return res.body;
+}
+
+// ---------------------------------------------------------------------------
+// Code run inside the page. Installed per page with page.evaluate (which runs
+// through the DevTools protocol, so a Content-Security-Policy cannot block it
+// and we never need to weaken the page's real policy).
+
+function installHelpers() {
+  const cssPath = (el) => {
+    const parts = [];
+    while (el && el.nodeType === 1 && el !== document.documentElement) {
+      if (el.id) { parts.unshift(`#${CSS.escape(el.id)}`); break; }
+      let part = el.localName + [...el.classList].slice(0, 2).map((c) => `.${CSS.escape(c)}`).join('');
+      const parent = el.parentElement;
+      if (parent) {
+        const same = [...parent.children].filter((c) => c.localName === el.localName);
+        if (same.length > 1) part += `:nth-of-type(${same.indexOf(el) + 1})`;
+      }
+      parts.unshift(part);
+      el = parent;
+    }
+    return parts.join(' > ');
+  };
+  const describe = (el) => {
+    if (!el || el === document.body || el === document.documentElement) return '(nothing: the page body)';
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' ');
+    return `${cssPath(el)}${text ? ` "${text.slice(0, 50)}"` : ''}`;
+  };
+  const alpha = (color) => {
+    const m = /\(([^)]*)\)/.exec(color);
+    if (!m) return color === 'transparent' ? 0 : 1;
+    const parts = m[1].split(/[\s,/]+/).filter(Boolean);
+    return parts.length >= 4 ? parseFloat(parts[3]) : 1;
+  };
+  // Focusable by Tab, by the HTML rules. Chromium may add a few more (such as
+  // scrolling boxes); the walk accepts those if they keep DOM order.
+  const tabbables = () => [...document.querySelectorAll(
+    'a[href], area[href], button, input:not([type=hidden]), select, textarea, iframe, summary, [tabindex], [contenteditable], audio[controls], video[controls]',
+  )].filter((el) => el.tabIndex >= 0 && !el.disabled && !el.closest('[inert]')
+    && el.checkVisibility({ visibilityProperty: true }));
+  const focusStyle = (el) => {
+    const s = getComputedStyle(el);
+    return {
+      outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth, outlineColor: s.outlineColor,
+      boxShadow: s.boxShadow, backgroundColor: s.backgroundColor,
+    };
+  };
+  window.__bt = { cssPath, describe, alpha, tabbables, focusStyle };
+}
+
+// ---------------------------------------------------------------------------
+// Browser plumbing.
+
+let browser;
+const offsiteRequests = []; // "page -> url" for any request not to the server
+const fontRequests = [];
+const failedSubresources = [];
+
+async function newContext(base, options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: VIEWPORT_HEIGHT },
+    ...options,
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const origin = new URL(base).origin;
+  // Watched on every context, so every load in every check counts, including
+  // anything a screenshot or the print layout pulls in late.
+  context.on('request', (req) => {
+    const url = req.url();
+    let from = '(no page)';
+    try { from = req.frame().url() || '(navigation)'; } catch { /* a worker's request has no frame */ }
+    if (/^https?:/.test(url) && new URL(url).origin !== origin) offsiteRequests.push(`${from} -> ${url}`);
+    if (req.resourceType() === 'font' || /\.(woff2?|ttf|otf|eot)(\?|$)/i.test(url)) fontRequests.push(`${from} -> ${url}`);
+  });
+  context.on('response', (res) => {
+    const req = res.request();
+    // The 404 page's own document is supposed to be a 404; subresources never are.
+    if (res.status() >= 400 && !req.isNavigationRequest()) {
+      failedSubresources.push(`${req.headers().referer || '(no referrer)'} -> ${res.url()} (${res.status()})`);
+    }
+  });
+  return context;
+}
+
+// A screenshot that cannot be taken is a failure, but must not stop the run.
+async function screenshot(page, name) {
+  try {
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, name), fullPage: true });
+  } catch (err) {
+    await check(`screenshot: ${name}`, () => [err.message]);
+  }
+}
+
+async function open(context, url, { helpers = true } = {}) {
+  const page = await context.newPage();
+  const res = await page.goto(url, { waitUntil: 'load' });
+  if (helpers) await page.evaluate(installHelpers);
+  return { page, res };
+}
+
+// ---------------------------------------------------------------------------
+// 1. Discovery: every page a reader can reach by following links from "/".
+
+function isPageLink(url, origin) {
+  if (url.origin !== origin) return false;
+  if (/^\/(static|preview)(\/|$)/.test(url.pathname)) return false;
+  if (/\.(xml|txt|ico|png)$/i.test(url.pathname)) return false;
+  return true;
+}
+
+async function crawl(base) {
+  const origin = new URL(base).origin;
+  const context = await newContext(base);
+  const seen = new Set(['/']);
+  const queue = ['/'];
+  const pages = [];
+  while (queue.length > 0) {
+    const asked = queue.shift();
+    const { page, res } = await open(context, base + asked, { helpers: false });
+    // An internal link that redirects costs a reader a round trip; test the
+    // page it lands on, once.
+    const landed = new URL(page.url());
+    const p = landed.pathname + landed.search;
+    if (p !== asked) {
+      note(`${asked} redirects to ${p}: link to ${p} directly`);
+      if (seen.has(p)) { await page.close(); continue; } // crawled or queued already
+      seen.add(p);
+    }
+    const info = await page.evaluate(() => ({
+      links: [...document.querySelectorAll('a[href]')].map((a) => a.href),
+      isArticle: !!document.querySelector('.article-body'),
+    }));
+    pages.push({ path: p, status: res.status(), isArticle: info.isArticle, label: labelFor(p) });
+    for (const href of info.links) {
+      const u = new URL(href);
+      if (!isPageLink(u, origin)) continue;
+      const key = u.pathname + u.search; // the fragment is the same page
+      if (!seen.has(key)) { seen.add(key); queue.push(key); }
+    }
+    await page.close();
+  }
+  const { page, res } = await open(context, base + NOT_FOUND_PATH, { helpers: false });
+  pages.push({ path: NOT_FOUND_PATH, status: res.status(), isArticle: false, label: 'not-found', expectStatus: 404 });
+  await page.close();
+  await context.close();
+  return pages;
+}
+
+function labelFor(p) {
+  if (p === '/') return 'home';
+  return p.replace(/^\//, '').replace(/[^a-zA-Z0-9-]+/g, '_');
+}
+
+// ---------------------------------------------------------------------------
+// 2. axe-core.
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function runAxe(page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    const firstMessage = (n) => [...n.any, ...n.all, ...n.none].map((c) => c.message).find(Boolean) || '';
+    return {
+      violations: r.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), message: firstMessage(n) })),
+      })),
+      incomplete: r.incomplete.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) })),
+    };
+  }, AXE_TAGS);
+}
+
+function axeProblems(result) {
+  return result.violations.map((v) => [
+    `${v.id} (${v.impact}): ${v.help}  <${v.helpUrl}>`,
+    ...v.nodes.map((n) => `  ${n.target}${n.message ? `\n    ${n.message}` : ''}`),
+  ].join('\n'));
+}
+
+// ---------------------------------------------------------------------------
+// 3. Layout: no sideways scrolling, no clipped text.
+
+function layoutProblems() {
+  const { cssPath } = window.__bt;
+  const vw = window.innerWidth;
+  const problems = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > vw) problems.push(`page scrolls sideways: ${doc.scrollWidth}px of content in a ${vw}px viewport`);
+
+  const clipsX = (el) => getComputedStyle(el).overflowX !== 'visible';
+  const insideClipper = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) if (clipsX(a)) return true;
+    return false;
+  };
+  const sticksOut = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return false;
+    return (r.right > vw + 1 || r.left < -1) && !insideClipper(el);
+  };
+  const all = [...document.body.querySelectorAll('*')];
+  // Name the culprit, not every box around it: the outermost box that sticks
+  // out of the viewport, and, for overflow no box explains (a long word or
+  // URL running out of its paragraph), the innermost box whose content is
+  // wider than it.
+  const stickers = all.filter((el) => sticksOut(el) && !(el.parentElement && sticksOut(el.parentElement)));
+  for (const el of stickers) {
+    const r = el.getBoundingClientRect();
+    problems.push(`sticks out of the viewport: ${cssPath(el)} (left ${Math.round(r.left)}px, right ${Math.round(r.right)}px, viewport ${vw}px)`);
+  }
+  const tooWide = all.filter((el) => !clipsX(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1
+    && !insideClipper(el) && !stickers.some((s) => el.contains(s)));
+  for (const el of tooWide) {
+    if (tooWide.some((other) => other !== el && el.contains(other))) continue;
+    problems.push(`content wider than its box: ${cssPath(el)} (${el.scrollWidth}px of content in ${el.clientWidth}px)`);
+  }
+  for (const el of all) {
+    // Text cut off by overflow: hidden/clip. Boxes of 1px are the deliberate
+    // visually-hidden pattern; scrolling boxes (auto/scroll) are not clipping.
+    const s = getComputedStyle(el);
+    const clips = ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
+    if (clips && el.clientWidth > 1 && el.clientHeight > 1 && (el.innerText || '').trim()
+      && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
+      problems.push(`text clipped: ${cssPath(el)} (content ${el.scrollWidth}x${el.scrollHeight}px in a ${el.clientWidth}x${el.clientHeight}px box)`);
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// 4. Keyboard.
+
+async function skipLinkProblems(page) {
+  const problems = [];
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    return {
+      isSkip: el.matches('a.skip-link'), what: window.__bt.describe(el),
+      rect: { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height },
+      vw: window.innerWidth, vh: window.innerHeight,
+      visible: el.checkVisibility({ visibilityProperty: true, opacityProperty: true }),
+    };
+  });
+  if (!first.isSkip) return [`first Tab focused ${first.what}, not a.skip-link`];
+  const r = first.rect;
+  if (!(r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= first.vw && r.bottom <= first.vh && first.visible)) {
+    problems.push(`focused skip link is not visible in the viewport: box ${JSON.stringify(r)}, viewport ${first.vw}x${first.vh}`);
+  }
+  await page.keyboard.press('Enter');
+  try {
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'main', null, { timeout: 2000 });
+  } catch {
+    const now = await page.evaluate(() => window.__bt.describe(document.activeElement));
+    problems.push(`Enter on the skip link left focus on ${now}, not #main`);
+  }
+  return problems;
+}
+
+// Tab from the top of a fresh page until focus leaves the document, checking
+// each stop. Unfocused styles are taken first, so "background changed" means
+// changed by focus, not just "has a background".
+async function focusWalkProblems(page) {
+  await page.evaluate(() => {
+    const bt = window.__bt;
+    bt.expected = bt.tabbables();
+    bt.before = new Map(bt.expected.map((el) => [el, bt.focusStyle(el)]));
+    bt.seen = [];
+  });
+  const limit = (await page.evaluate(() => window.__bt.expected.length)) + 20;
+  const problems = [];
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press('Tab');
+    const step = await page.evaluate(() => {
+      const bt = window.__bt;
+      const el = document.activeElement;
+      if (!el || el === document.body || el === document.documentElement) return { done: true };
+      if (bt.seen.includes(el)) return { done: true, wrapped: true };
+      const prev = bt.seen[bt.seen.length - 1];
+      bt.seen.push(el);
+      // A stop we did not expect (Chromium makes some scrolling boxes
+      // focusable) has no unfocused style on record, so only an outline counts.
+      const before = bt.before.get(el) || bt.focusStyle(el);
+      const now = bt.focusStyle(el);
+      const shows = [];
+      if (now.outlineStyle === 'auto') shows.push('outline:auto');
+      // A transparent outline is only a fallback for forced-colours mode.
+      else if (now.outlineStyle !== 'none' && parseFloat(now.outlineWidth) > 0 && bt.alpha(now.outlineColor) > 0) shows.push('outline');
+      if (now.boxShadow !== 'none' && now.boxShadow !== before.boxShadow) shows.push('box-shadow');
+      if (now.backgroundColor !== before.backgroundColor) shows.push('background');
+      const r = el.getBoundingClientRect();
+      // Something drawn on top of the focused element (a sticky bar, a
+      // banner) hides it as surely as no indicator at all.
+      const box = el.getClientRects()[0] || r;
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return {
+        what: bt.describe(el),
+        coveredBy: hit && !el.contains(hit) && !hit.contains(el) ? bt.describe(hit) : '',
+        shows,
+        outOfOrder: !!prev && !(prev.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING),
+        prevWhat: prev ? bt.describe(prev) : '',
+        offscreen: r.bottom <= 0 || r.top >= window.innerHeight || r.right <= 0 || r.left >= window.innerWidth,
+        zeroSize: r.width === 0 || r.height === 0,
+      };
+    });
+    if (step.done) break;
+    if (step.shows.length === 0) problems.push(`no visible focus indicator: ${step.what}`);
+    if (step.outOfOrder) problems.push(`focus order goes against the DOM: ${step.prevWhat}  then  ${step.what}`);
+    if (step.offscreen || step.zeroSize) problems.push(`focused element is not on screen: ${step.what}`);
+    else if (step.coveredBy) problems.push(`focused element is covered by ${step.coveredBy}: ${step.what}`);
+    if (i === limit - 1) problems.push(`focus did not leave the page after ${limit} Tabs (a keyboard trap?)`);
+  }
+  note(`${await page.evaluate(() => window.__bt.seen.length)} Tab stops`);
+  const missed = await page.evaluate(() => window.__bt.expected
+    .filter((el) => !window.__bt.seen.includes(el)).map((el) => window.__bt.describe(el)));
+  for (const m of missed) problems.push(`never reached by Tab: ${m}`);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// 5. The checks, in order.
+
+async function main() {
+  const args = process.argv.slice(2);
+  const urlFlag = args.indexOf('--url');
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+  }
+  if (urlFlag >= 0 && !/^https?:\/\//.test(args[urlFlag + 1] || '')) throw new Error('--url needs an address, e.g. --url http://127.0.0.1:3000');
+  const base = urlFlag >= 0 ? args[urlFlag + 1].replace(/\/$/, '') : await startServer();
+
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const started = Date.now();
+  console.log(`browser tests: ${base} in Chromium ${browser.version()}, axe-core ${require('axe-core/package.json').version}`);
+
+  const pages = await crawl(base);
+  console.log(`pages: ${pages.map((p) => p.path).join(' ')}`);
+  const articles = pages.filter((p) => p.isArticle);
+  const shotPages = pages.filter((p) => p.path === '/' || p.isArticle);
+
+  await check('discovery: home links to at least one article, every page answers as it should', () => {
+    const problems = [];
+    if (articles.length === 0) problems.push('no article pages found by following links from /');
+    for (const p of pages) {
+      const want = p.expectStatus || 200;
+      if (p.status !== want) problems.push(`${p.path} answered ${p.status}, expected ${want}`);
+    }
+    return problems;
+  });
+
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const view of VIEWS) {
+    const { width, scheme } = view;
+    const context = await newContext(base, { viewport: { width, height: VIEWPORT_HEIGHT }, colorScheme: scheme });
+    for (const p of pages) {
+      let page;
+      try {
+        ({ page } = await open(context, base + p.path));
+      } catch (err) {
+        await check(`load: ${p.label} at ${width}px, ${scheme}`, () => [err.message]);
+        continue;
+      }
+      if (view.axe) {
+        await check(`axe: ${p.label} at ${width}px, ${scheme}`, async () => {
+          // Prove the scheme took, or the dark run would pass vacuously.
+          const dark = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
+          if (dark !== (scheme === 'dark')) return [`the page does not see prefers-color-scheme: ${scheme}`];
+          const result = await runAxe(page);
+          for (const inc of result.incomplete.filter((x) => x.id === 'color-contrast')) {
+            note(`axe could not judge colour contrast of ${inc.targets.length} element(s), look by eye: ${inc.targets.slice(0, 4).join(', ')}`);
+          }
+          return axeProblems(result);
+        });
+      }
+      if (view.layout) {
+        await check(`layout: ${p.label} fits ${width}px without sideways scrolling`, () => page.evaluate(layoutProblems));
+      }
+      if (view.screenshot && shotPages.includes(p)) {
+        await screenshot(page, `${p.label}-${width}-${scheme}.png`);
+      }
+      await page.close();
+    }
+    await context.close();
+  }
+
+  // 200% text at 320px. The stylesheet sizes everything in rem, so the honest
+  // emulation is the browser's own font-size preference (what Chrome's
+  // "Font size" setting changes), set through the DevTools protocol. CSS zoom
+  // or a scaled viewport would enlarge boxes too, which is page zoom, and page
+  // zoom at 320px is already what the 320px layout check above covers.
+  {
+    const context = await newContext(base, { viewport: { width: 320, height: VIEWPORT_HEIGHT } });
+    for (const p of pages) {
+      await check(`layout: ${p.label} at 320px with 200% text: no sideways scrolling, no clipped text`, async () => {
+        const page = await context.newPage();
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+        await page.goto(base + p.path, { waitUntil: 'load' });
+        await page.evaluate(installHelpers);
+        // Prove the emulation took, or this check would pass vacuously.
+        const rootSize = await page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+        const problems = rootSize === '32px' ? [] : [`text zoom did not apply: root font-size is ${rootSize}, expected 32px`];
+        problems.push(...await page.evaluate(layoutProblems));
+        if (shotPages.includes(p)) await screenshot(page, `${p.label}-320-text200.png`);
+        await page.close();
+        return problems;
+      });
+    }
+    await context.close();
+  }
+
+  // Keyboard, at desktop width where keyboard users are.
+  {
+    const context = await newContext(base);
+    for (const p of pages) {
+      await check(`keyboard: ${p.label}: first Tab shows the skip link, Enter moves focus to #main`, async () => {
+        const { page } = await open(context, base + p.path);
+        const problems = await skipLinkProblems(page);
+        await page.close();
+        return problems;
+      });
+      await check(`keyboard: ${p.label}: every Tab stop has a visible focus indicator, in DOM order`, async () => {
+        const { page } = await open(context, base + p.path);
+        const problems = await focusWalkProblems(page);
+        await page.close();
+        return problems;
+      });
+    }
+    await context.close();
+  }
+
+  // Without JavaScript the article must read the same.
+  {
+    const withJs = await newContext(base, { viewport: { width: 375, height: VIEWPORT_HEIGHT } });
+    const noJs = await newContext(base, { viewport: { width: 375, height: VIEWPORT_HEIGHT }, javaScriptEnabled: false });
+    for (const p of articles) {
+      await check(`no JavaScript: ${p.label}: the article text is all there and visible`, async () => {
+        const a = await open(withJs, base + p.path);
+        const b = await open(noJs, base + p.path);
+        const bodyText = () => {
+          const body = document.querySelector('.article-body');
+          return body ? body.innerText.trim() : '';
+        };
+        const textWith = await a.page.evaluate(bodyText);
+        const problems = await b.page.evaluate(() => {
+          const out = [];
+          const h1 = document.querySelector('h1');
+          if (!h1 || !h1.checkVisibility({ visibilityProperty: true, opacityProperty: true })) out.push('the h1 is not visible');
+          const body = document.querySelector('.article-body');
+          if (!body) return [...out, 'no .article-body'];
+          if (body.innerText.trim().length < 200) out.push(`.article-body shows only ${body.innerText.trim().length} characters`);
+          for (const el of body.querySelectorAll('p, li, h2, h3, th, td, blockquote')) {
+            if (el.closest('.visually-hidden')) continue;
+            const r = el.getBoundingClientRect();
+            const onPage = r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth + 1;
+            if (!onPage || !el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) {
+              out.push(`not visible: ${window.__bt.describe(el)}`);
+            }
+          }
+          return out;
+        });
+        const textWithout = await b.page.evaluate(bodyText);
+        if (textWithout !== textWith) problems.push('the article text differs with and without JavaScript');
+        await a.page.close();
+        await b.page.close();
+        return problems;
+      });
+    }
+    await withJs.close();
+    await noJs.close();
+  }
+
+  // Print.
+  {
+    const context = await newContext(base);
+    for (const p of pages) {
+      await check(`print: ${p.label}: site chrome hidden${p.isArticle ? ', external links show their address' : ''}`, async () => {
+        const page = await context.newPage();
+        await page.emulateMedia({ media: 'print' });
+        await page.goto(base + p.path, { waitUntil: 'load' });
+        await page.evaluate(installHelpers);
+        const problems = await page.evaluate(({ hidden, isArticle }) => {
+          if (!matchMedia('print').matches) return ['the page does not see media print'];
+          const out = [];
+          for (const { selector, where } of hidden) {
+            if (where === 'article' && !isArticle) continue;
+            const els = document.querySelectorAll(selector);
+            if (els.length === 0) out.push(`${selector} not found on the page (so the check cannot see it hidden)`);
+            for (const el of els) {
+              const display = getComputedStyle(el).display;
+              if (display !== 'none') out.push(`${window.__bt.cssPath(el)} prints (display: ${display}); should be display: none`);
+            }
+          }
+          if (isArticle) {
+            const external = [...document.querySelectorAll('.article-body a[href]')]
+              .filter((a) => /^https?:$/.test(a.protocol) && a.origin !== location.origin);
+            for (const a of external) {
+              const content = getComputedStyle(a, '::after').content;
+              // A bare URL already shows its address as its text; printing it
+              // again would only double it.
+              const showsItself = a.textContent.trim() === a.href || a.textContent.trim() === a.getAttribute('href');
+              if (showsItself) {
+                if (content.includes('http')) out.push(`bare URL prints its address twice: ${window.__bt.describe(a)}`);
+                continue;
+              }
+              if (!content.includes('http')) out.push(`external link prints without its address: ${window.__bt.describe(a)} (::after content: ${content})`);
+            }
+            out.push({ externalLinks: external.length });
+          }
+          return out;
+        }, { hidden: PRINT_HIDDEN, isArticle: p.isArticle });
+        await page.close();
+        const count = problems.find((x) => typeof x === 'object');
+        if (count) note(`${count.externalLinks} external links checked`);
+        return problems.filter((x) => typeof x === 'string');
+      });
+    }
+    await context.close();
+  }
+
+  // Page weight: measured on the bytes, not taken from the server's headers.
+  {
+    let longest = null;
+    for (const p of articles) {
+      const res = await get(base + p.path, { 'accept-encoding': 'gzip' });
+      const html = decode(res);
+      if (!longest || html.length > longest.html.length) longest = { p, res, html };
+    }
+    if (longest) {
+      await check(`weight: longest article (${longest.p.label}) gzips to under ${HTML_GZIP_BUDGET} bytes`, () => {
+        const gz = zlib.gzipSync(longest.html, { level: 9 }).length;
+        note(`${longest.p.path}: ${longest.html.length} bytes of HTML, ${gz} gzipped; the server sent ${longest.res.body.length} bytes (content-encoding: ${longest.res.headers['content-encoding'] || 'none'})`);
+        return gz < HTML_GZIP_BUDGET ? [] : [`${gz} bytes gzipped (budget ${HTML_GZIP_BUDGET})`];
+      });
+    }
+    await check(`weight: stylesheets gzip to under ${CSS_GZIP_BUDGET} bytes`, async () => {
+      const probe = await newContext(base);
+      const { page } = await open(probe, base + '/', { helpers: false });
+      const hrefs = await page.evaluate(() => [...document.querySelectorAll('link[rel~=stylesheet]')].map((l) => l.href));
+      await probe.close();
+      if (hrefs.length === 0) return ['home page links no stylesheet'];
+      let total = 0;
+      for (const href of hrefs) {
+        const res = await get(href, { 'accept-encoding': 'gzip' });
+        const css = decode(res);
+        const gz = zlib.gzipSync(css, { level: 9 }).length;
+        note(`${new URL(href).pathname}: ${css.length} bytes, ${gz} gzipped; the server sent ${res.body.length} bytes (content-encoding: ${res.headers['content-encoding'] || 'none'})`);
+        total += gz;
+      }
+      return total < CSS_GZIP_BUDGET ? [] : [`${total} bytes gzipped (budget ${CSS_GZIP_BUDGET})`];
+    });
+  }
+
+  // These were collected from every load above.
+  await check('requests: nothing is fetched from any other origin', () => [...new Set(offsiteRequests)]);
+  await check('requests: no font files', () => [...new Set(fontRequests)]);
+  await check('requests: every stylesheet, script and image loads', () => [...new Set(failedSubresources)]);
+
+  console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s in the browser`);
+}
+
+const watchdog = setTimeout(async () => {
+  console.log(`gave up after ${TOTAL_TIMEOUT_MS / 1000} s`);
+  failed += 1;
+  await stopServer();
+  finish(1);
+}, TOTAL_TIMEOUT_MS);
+
+let code;
+try {
+  await main();
+} catch (err) {
+  failed += 1;
+  console.log(`FAIL setup\n${indent(err && err.message ? err.message : err, '     ')}`);
+  code = 1;
+} finally {
+  if (serverUp && serverExit) {
+    failed += 1;
+    console.log(`FAIL the server stopped during the tests (${JSON.stringify(serverExit)}); its last words:\n${indent(serverLog, '     ')}`);
+  }
+  clearTimeout(watchdog);
+  if (browser) await browser.close().catch(() => {});
+  await stopServer();
+}
+finish(code);
