@@ -33,6 +33,9 @@ pub struct SiteConfig {
     /// Connection limits and timeouts.
     #[serde(default)]
     pub server: crate::server::Limits,
+    /// What `check` warns about.
+    #[serde(default)]
+    pub check: crate::lint::CheckConfig,
 }
 
 /// The support call to action shown after every article and in the footer.

@@ -162,7 +162,7 @@ pub fn redirect_target(site: &Site, path: &str, query: Option<&str>) -> Option<S
 /// Middleware: answers 301 for old and variant URLs of a page.
 pub async fn redirect(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let uri = request.uri();
-    match redirect_target(state.site(), uri.path(), uri.query()) {
+    match redirect_target(&state.site(), uri.path(), uri.query()) {
         Some(location) => match HeaderValue::from_str(&location) {
             Ok(value) => {
                 let mut response = Response::new(Body::empty());

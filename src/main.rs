@@ -3,12 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
 use advice_site::config::{Overrides, SiteConfig};
 use advice_site::error::LoadError;
+use advice_site::reload;
 use advice_site::routes;
 use advice_site::server;
 use advice_site::site::{LoadOptions, Site};
@@ -65,10 +67,18 @@ enum Command {
         /// Address to listen on (overrides `listen` in the configuration).
         #[arg(long, env = "ADVICE_SITE_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Do not watch for edits (SIGHUP still reloads).
+        #[arg(long, env = "ADVICE_SITE_NO_WATCH")]
+        no_watch: bool,
     },
-    /// Load and check everything, print each problem as `file:line: message`,
-    /// and exit non-zero if there is one.
-    Check,
+    /// Load and check everything, print each problem and warning as
+    /// `file:line: message`, and exit non-zero if there is a problem.
+    Check {
+        /// Fail on warnings too (long summary, stale review date, article
+        /// nothing links to, image without alt text, skipped heading level).
+        #[arg(long)]
+        strict: bool,
+    },
     /// Write the whole site as static files (with .gz and .br siblings and
     /// nginx configuration) for a static host or CDN.
     Build {
@@ -81,7 +91,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let listen = match &cli.command {
-        Some(Command::Serve { listen }) => *listen,
+        Some(Command::Serve { listen, .. }) => *listen,
         _ => None,
     };
     let overrides = Overrides {
@@ -94,9 +104,12 @@ fn main() -> ExitCode {
         drafts: cli.drafts,
     };
     match cli.command {
-        Some(Command::Check) => check(&cli.config, &overrides, &options),
+        Some(Command::Check { strict }) => check(&cli.config, &overrides, &options, strict),
         Some(Command::Build { ref out }) => build(&cli.config, &overrides, &options, out),
-        Some(Command::Serve { .. }) | None => serve(&cli.config, &overrides, &options),
+        Some(Command::Serve { no_watch, .. }) => {
+            serve(&cli.config, &overrides, &options, !no_watch)
+        }
+        None => serve(&cli.config, &overrides, &options, true),
     }
 }
 
@@ -117,15 +130,30 @@ fn report(err: &LoadError) {
     eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
 }
 
-fn check(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions) -> ExitCode {
+fn check(
+    config: &std::path::Path,
+    overrides: &Overrides,
+    options: &LoadOptions,
+    strict: bool,
+) -> ExitCode {
     match load(config, overrides, options) {
         Ok(site) => {
+            for warning in &site.warnings {
+                println!("{warning}");
+            }
+            let n = site.warnings.len();
             println!(
-                "ok: {} articles, {} URLs checked",
+                "{}: {} articles, {} URLs checked, {n} warning{}",
+                if strict && n > 0 { "failed" } else { "ok" },
                 site.articles.len(),
-                site.responses.len() + site.previews.len()
+                site.responses.len() + site.previews.len(),
+                if n == 1 { "" } else { "s" }
             );
-            ExitCode::SUCCESS
+            if strict && n > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(err) => {
             report(&err);
@@ -164,7 +192,12 @@ fn build(
     }
 }
 
-fn serve(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions) -> ExitCode {
+fn serve(
+    config: &std::path::Path,
+    overrides: &Overrides,
+    options: &LoadOptions,
+    watch: bool,
+) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -180,6 +213,9 @@ fn serve(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions)
         }
     };
     let addr = site.config.listen;
+    for warning in &site.warnings {
+        tracing::warn!("{warning}");
+    }
     tracing::info!(
         "loaded {} articles in {:.1} ms",
         site.articles.len(),
@@ -196,9 +232,26 @@ fn serve(config: &std::path::Path, overrides: &Overrides, options: &LoadOptions)
         let listener = server::bind(addr).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
         let limits = site.config.server;
+        let state = AppState::new(site);
+        let loader: reload::Loader = {
+            let (config, overrides, options) =
+                (config.to_path_buf(), overrides.clone(), options.clone());
+            Arc::new(move || load(&config, &overrides, &options))
+        };
+        let folders = [options.content_dir.clone(), options.static_dir.clone()];
+        let watching = reload::start(state.clone(), loader, config, &folders, watch)
+            .map_err(|e| std::io::Error::other(format!("cannot watch for edits: {e}")))?;
+        if watch {
+            tracing::info!(
+                "watching {} and {} for edits",
+                options.content_dir.display(),
+                config.display()
+            );
+        }
+        tokio::spawn(reload::forward_sighup(watching.trigger.clone()));
         server::serve(
             listener,
-            routes::app(AppState::new(site)),
+            routes::app(state),
             limits,
             server::shutdown_signal(),
         )

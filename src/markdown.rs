@@ -97,6 +97,10 @@ pub struct Document {
     pub site_links: Vec<(String, usize)>,
     /// Words of running text, for the reading time.
     pub words: usize,
+    /// Offsets of images with no alt text.
+    pub images_without_alt: Vec<usize>,
+    /// Footnotes defined but never cited, with their offsets.
+    pub uncited_footnotes: Vec<(String, usize)>,
     /// Mistakes found while parsing.
     pub problems: Vec<BodyProblem>,
 }
@@ -232,11 +236,53 @@ pub fn parse(body: &str) -> Document {
         article_links: Vec::new(),
         site_links: Vec::new(),
         words: 0,
+        images_without_alt: Vec::new(),
+        uncited_footnotes: Vec::new(),
         problems: Vec::new(),
     };
     assign_heading_ids(&mut doc);
     check_links_and_count_words(&mut doc);
+    find_authoring_slips(&mut doc);
     doc
+}
+
+/// Things worth a warning but not worth refusing the article for: images
+/// without alt text, footnotes never cited.
+fn find_authoring_slips(doc: &mut Document) {
+    let mut cited: HashSet<String> = HashSet::new();
+    let mut defined: Vec<(String, usize)> = Vec::new();
+    let mut i = 0;
+    while i < doc.events.len() {
+        match &doc.events[i].0 {
+            Event::Start(Tag::Image { .. }) => {
+                let offset = doc.events[i].1.start;
+                let mut alt = String::new();
+                let mut j = i + 1;
+                while j < doc.events.len() && !matches!(doc.events[j].0, Event::End(TagEnd::Image))
+                {
+                    if let Event::Text(t) | Event::Code(t) = &doc.events[j].0 {
+                        alt.push_str(t);
+                    }
+                    j += 1;
+                }
+                if alt.trim().is_empty() {
+                    doc.images_without_alt.push(offset);
+                }
+            }
+            Event::FootnoteReference(label) => {
+                cited.insert(label.to_string());
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                defined.push((label.to_string(), doc.events[i].1.start));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    doc.uncited_footnotes = defined
+        .into_iter()
+        .filter(|(label, _)| !cited.contains(label))
+        .collect();
 }
 
 /// Gives every heading a unique id: custom ids first, then ids from text.
@@ -854,6 +900,19 @@ mod tests {
         let out = html("It's \"fine\" -- ~~wrong~~\n");
         assert!(out.contains("It’s “fine” –"), "{out}");
         assert!(out.contains("<del>wrong</del>"), "{out}");
+    }
+
+    #[test]
+    fn images_without_alt_and_uncited_footnotes_are_noticed() {
+        let doc =
+            parse("![](/a.png) ![A chart](/b.png)\n\nText.[^used]\n\n[^used]: x\n[^spare]: y\n");
+        assert_eq!(doc.images_without_alt, [0]);
+        let labels: Vec<&str> = doc
+            .uncited_footnotes
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect();
+        assert_eq!(labels, ["spare"]);
     }
 
     #[test]

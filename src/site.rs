@@ -152,6 +152,8 @@ pub struct Site {
     pub redirects: HashMap<String, String>,
     /// Fingerprinted URLs of the static files, which pages link to.
     pub asset_urls: AssetUrls,
+    /// Things an author should fix that do not stop the load.
+    pub warnings: Vec<Problem>,
     /// The 404 page.
     pub not_found: Prepared,
     /// The page for a request the site will not serve (405, 414, 431).
@@ -190,17 +192,27 @@ impl Site {
     pub fn load(config: SiteConfig, options: &LoadOptions) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
         let mut sources = Vec::new();
+        // Articles that exist but failed to read: their own problem is
+        // reported, so links to them are not reported again as missing.
+        let mut broken: HashSet<String> = HashSet::new();
         for path in content::article_paths(&options.content_dir)? {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => match content::read_article(&path, &text) {
-                    Ok(source) => sources.push(source),
-                    Err(mut found) => problems.append(&mut found),
-                },
-                Err(e) => problems.push(Problem::new(
-                    &path,
-                    1,
-                    format!("cannot read this file ({e}); save it as UTF-8 text"),
-                )),
+            let read = std::fs::read_to_string(&path)
+                .map_err(|e| {
+                    vec![Problem::new(
+                        &path,
+                        1,
+                        format!("cannot read this file ({e}); save it as UTF-8 text"),
+                    )]
+                })
+                .and_then(|text| content::read_article(&path, &text));
+            match read {
+                Ok(source) => sources.push(source),
+                Err(mut found) => {
+                    problems.append(&mut found);
+                    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                        broken.insert(stem.to_string());
+                    }
+                }
             }
         }
         let sources = check_slugs(sources, &mut problems);
@@ -211,7 +223,7 @@ impl Site {
         let by_slug: HashMap<&str, &Source> =
             sources.iter().map(|s| (s.slug.as_str(), s)).collect();
         for source in &sources {
-            check_references(source, &by_slug, &draft_slugs, &mut problems);
+            check_references(source, &by_slug, &draft_slugs, &broken, &mut problems);
         }
         let redirects = collect_aliases(&sources, &mut problems);
         let (mut responses, asset_urls) = load_assets(&options.static_dir)?;
@@ -237,6 +249,12 @@ impl Site {
                 .then_with(|| a.title.cmp(&b.title))
         });
         link_backwards(&mut articles);
+        let warnings = crate::lint::warnings(
+            &sources,
+            &articles,
+            config.check,
+            time::OffsetDateTime::now_utc().date(),
+        );
         let home_preview = Preview::new(&config.tagline, &config);
         let home_image = home_preview.path("home");
         previews.insert(home_image.clone(), home_preview);
@@ -266,6 +284,7 @@ impl Site {
             previews,
             redirects,
             asset_urls,
+            warnings,
             not_found: rendered.not_found,
             unsupported: rendered.unsupported,
             error_page: rendered.error_page,
@@ -310,13 +329,30 @@ fn check_slugs(sources: Vec<Source>, problems: &mut Vec<Problem>) -> Vec<Source>
     kept
 }
 
+/// Collects problems, leaving out those about an article that failed to
+/// read (its own problem says why).
+struct Reporter<'a> {
+    problems: &'a mut Vec<Problem>,
+    broken: &'a HashSet<String>,
+}
+
+impl Reporter<'_> {
+    fn about(&mut self, slug: &str, problem: Problem) {
+        if !self.broken.contains(slug) {
+            self.problems.push(problem);
+        }
+    }
+}
+
 /// Checks `related` and every link to another article against what is served.
 fn check_references(
     source: &Source,
     by_slug: &HashMap<&str, &Source>,
     drafts: &HashSet<&str>,
+    broken: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
+    let mut problems = Reporter { problems, broken };
     let missing = |slug: &str| {
         if drafts.contains(slug) {
             format!("`{slug}` is a draft and is not published; publish it or remove this reference")
@@ -333,26 +369,28 @@ fn check_references(
             None
         };
         if let Some(message) = message {
-            problems.push(Problem::new(
-                &source.path,
-                source.front_line("related"),
-                message,
-            ));
+            problems.about(
+                slug,
+                Problem::new(&source.path, source.front_line("related"), message),
+            );
         }
     }
     for link in &source.doc.article_links {
         let line = source.line_at(link.offset);
         match by_slug.get(link.slug.as_str()) {
-            None => problems.push(Problem::new(
-                &source.path,
-                line,
-                format!("broken link `{}`: {}", link.written, missing(&link.slug)),
-            )),
+            None => problems.about(
+                &link.slug,
+                Problem::new(
+                    &source.path,
+                    line,
+                    format!("broken link `{}`: {}", link.written, missing(&link.slug)),
+                ),
+            ),
             Some(target) => {
                 if let Some(fragment) = &link.fragment
                     && !target.doc.has_heading(fragment)
                 {
-                    problems.push(Problem::new(
+                    problems.problems.push(Problem::new(
                         &source.path,
                         line,
                         format!(

@@ -1549,3 +1549,89 @@ async fn an_alias_with_accented_letters_redirects_or_is_refused() {
     // The path as it arrives on the wire: UTF-8, percent-encoded.
     assert_redirects_once(&app, "/caf%C3%A9-guide", "/moved").await;
 }
+
+// ---------------------------------------------------------------------------
+// check as an author's assistant
+// ---------------------------------------------------------------------------
+
+/// Runs the built binary from the repository root with `args`.
+fn run_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("ADVICE_SITE_CONFIG")
+        .env_remove("ADVICE_SITE_CONTENT")
+        .env_remove("ADVICE_SITE_STATIC")
+        .env_remove("ADVICE_SITE_BASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_strict_passes_on_the_real_content() {
+    let out = run_cli(&["check", "--strict"]);
+    assert!(
+        out.status.success(),
+        "check --strict failed on the real content:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 warnings"));
+}
+
+#[test]
+fn check_warns_about_each_authoring_slip_with_file_and_line() {
+    // The fixture's fresh articles were reviewed on 2026-11-01 and the stale
+    // one in 2021; set the allowed age from today so the test holds in
+    // later years too.
+    let today = time::OffsetDateTime::now_utc().date();
+    let fresh = time::Date::from_calendar_date(2026, time::Month::November, 1).unwrap();
+    let allowed = (today - fresh).whole_days().max(0) + 30;
+    let site_toml = std::fs::read_to_string(manifest("site.toml")).unwrap();
+    let config = TempConfig::new(
+        "warnings",
+        &format!("{site_toml}\n[check]\nreview_after_days = {allowed}\n"),
+    );
+    let config_arg = config.0.to_string_lossy().into_owned();
+    let args = [
+        "--config",
+        config_arg.as_str(),
+        "--content",
+        "tests/fixtures/warnings",
+        "check",
+    ];
+    let expected: &[(&str, usize, &str)] = &[
+        ("long-summary.md", 3, "summary is 167 characters"),
+        ("orphan.md", 1, "no other article links here"),
+        ("slips.md", 10, "only level-1 heading"),
+        ("slips.md", 14, "heading level 4 follows level 2; use ###"),
+        ("slips.md", 16, "image has no alt text"),
+        ("slips.md", 21, "footnote [^spare] is never cited"),
+        ("stale.md", 5, "last reviewed"),
+    ];
+    let relaxed = run_cli(&args);
+    assert!(
+        relaxed.status.success(),
+        "warnings alone must not fail check"
+    );
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = run_cli(&strict_args);
+    assert!(!strict.status.success(), "--strict must fail on warnings");
+    for out in [&relaxed, &strict] {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let warnings: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains(": warning: "))
+            .collect();
+        assert_eq!(warnings.len(), expected.len(), "{stdout}");
+        for (file, line, fragment) in expected {
+            let prefix = format!("tests/fixtures/warnings/{file}:{line}: warning: ");
+            assert!(
+                warnings
+                    .iter()
+                    .any(|l| l.starts_with(&prefix) && l.contains(fragment)),
+                "no `{prefix}...{fragment}` in:\n{stdout}"
+            );
+        }
+    }
+}
