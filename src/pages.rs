@@ -257,7 +257,7 @@ pub const FEED_FULL_TEXT: usize = 20;
 /// Rendering and compressing pages is most of a load's time.
 fn in_parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 16 {
+    if threads < 2 || items.len() < 2 {
         return items.iter().map(work).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -55,9 +55,12 @@ fn load(content: &str, drafts: bool) -> AppState {
     }
 }
 
-/// The real site, and the router serving it.
+/// The real site, and the router serving it. Loaded once per test binary:
+/// the site is read-only, and loading (with brotli at quality 11) is the
+/// slowest part of most tests.
 fn real_site() -> (AppState, Router) {
-    let state = load("content", false);
+    static REAL: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    let state = REAL.get_or_init(|| load("content", false)).clone();
     let app = routes::app(state.clone());
     (state, app)
 }
