@@ -1,7 +1,6 @@
 //! The URL table: every path the site answers, in one place.
 
 use axum::Router;
-use axum::middleware;
 use axum::routing::get;
 
 use crate::handlers;
@@ -22,9 +21,11 @@ pub const FIXED: &[&str] = &[
     "/healthz",
 ];
 
-/// The whole application: routes, then the middleware stack around them.
+/// The whole application: routes, then the policy around them (see
+/// `http.rs`). Fixed URLs are answered from the table prepared at load before
+/// routing; the routes below still define them, so that other methods get a
+/// 405 and the table and the routes cannot disagree.
 pub fn app(state: AppState) -> Router {
-    let error_page = state.site().error_page.body.clone();
     let mut routes = Router::new()
         .route("/", get(handlers::prepared))
         .route("/{slug}", get(handlers::prepared))
@@ -36,11 +37,6 @@ pub fn app(state: AppState) -> Router {
     let routes = routes
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        // Old and variant URLs answer 301 before any route sees them.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::redirect,
-        ))
         .with_state(state.clone());
-    http::stack(routes, state, error_page)
+    http::stack(routes, state)
 }
