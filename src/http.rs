@@ -199,10 +199,10 @@ pub fn answer_early<B>(site: &Site, request: &Request<B>) -> Option<Response> {
     // The common case, a page asked for by its own address, costs one
     // lookup; only other paths pay for redirect matching.
     let prepared = site.responses.get(path);
-    if prepared.is_none() || uri.query().is_some() {
-        if let Some(location) = redirect_target(site, path, uri.query()) {
-            return moved(&location);
-        }
+    if (prepared.is_none() || uri.query().is_some())
+        && let Some(location) = redirect_target(site, path, uri.query())
+    {
+        return moved(&location);
     }
     match (prepared, request.method()) {
         (Some(prepared), &Method::GET) => Some(prepared.respond(StatusCode::OK, request.headers())),
