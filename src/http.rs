@@ -330,6 +330,11 @@ where
                 Poll::Pending => return Poll::Pending,
             },
         };
+        // axum adds `Allow` for any method it routed away, even when our
+        // handler then found no such page; a 404 names no methods.
+        if response.status() == StatusCode::NOT_FOUND {
+            response.headers_mut().remove(header::ALLOW);
+        }
         add_security_headers(response.headers_mut(), https, shareable);
         Poll::Ready(Ok(response))
     }

@@ -234,8 +234,10 @@ impl Activity {
     }
 
     /// Completes once the connection has been silent too long: `first_byte`
-    /// before it has sent anything, `idle` after.
+    /// before it has sent anything, `idle` after. Each round sleeps only for
+    /// the shorter of the two, so bytes arriving mid-wait switch the limit.
     async fn quiet_for(&self, first_byte: Duration, idle: Duration) {
+        let step = first_byte.min(idle);
         loop {
             let limit = if self.has_read.load(Ordering::Relaxed) {
                 idle
@@ -243,11 +245,11 @@ impl Activity {
                 first_byte
             };
             let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-            let deadline = last + limit;
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= last + limit {
                 return;
             }
-            tokio::time::sleep_until(deadline).await;
+            tokio::time::sleep_until((last + limit).min(now + step)).await;
         }
     }
 }
@@ -351,6 +353,22 @@ mod tests {
     #[test]
     fn unknown_limit_is_refused() {
         assert!(toml::from_str::<Limits>("header_timeout = 3").is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_idle_limit_applies_once_bytes_arrive_mid_wait() {
+        let activity = std::sync::Arc::new(Activity::new());
+        let started = Instant::now();
+        let reader = activity.clone();
+        // The client sends its first byte after 1 s; idle is 2 s after that.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            reader.touch(true);
+        });
+        activity
+            .quiet_for(Duration::from_secs(30), Duration::from_secs(2))
+            .await;
+        assert_eq!(started.elapsed().as_secs(), 3);
     }
 
     #[tokio::test(start_paused = true)]

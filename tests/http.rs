@@ -1,0 +1,920 @@
+#![allow(clippy::unwrap_used)]
+//! Socket-level tests: the real site served by our own accept loop
+//! (`server::serve`) on a loopback port, spoken to with raw `TcpStream`s so
+//! each test sees exactly the bytes that go over the wire. Hostile and slow
+//! clients are written by hand; every wait is bounded, so a bug fails a test
+//! instead of hanging CI.
+//!
+//! Timing tests set their own short limits and leave every other timer long,
+//! so that only the limit under test can end the connection.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use advice_site::config::{Overrides, SiteConfig};
+use advice_site::routes;
+use advice_site::server::{self, Limits};
+use advice_site::site::{LoadOptions, Site};
+use advice_site::state::AppState;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+const HTML: &str = "text/html; charset=utf-8";
+
+/// The longest any single step may take before the test gives up.
+const WAIT: Duration = Duration::from_secs(5);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+// ---------------------------------------------------------------------------
+// Loading and serving
+// ---------------------------------------------------------------------------
+
+/// A path below the crate root.
+fn manifest(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Limits long enough that no timer fires unless a test shortens it, and
+/// small size limits so oversized requests are cheap to write.
+fn patient() -> Limits {
+    Limits {
+        header_read_timeout: Duration::from_secs(10),
+        first_byte_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(10),
+        max_connections: 64,
+        shutdown_deadline: Duration::from_secs(10),
+        max_uri_bytes: 1024,
+        max_header_bytes: 2048,
+    }
+}
+
+/// Loads the real site.toml and articles with `static_dir`. The router reads
+/// the size limits (414/431) from the configuration, so they are set there.
+fn load(overrides: &Overrides, static_dir: &Path) -> AppState {
+    let mut config = SiteConfig::load(&manifest("site.toml"), overrides).unwrap();
+    config.server = patient();
+    let options = LoadOptions {
+        content_dir: manifest("content"),
+        static_dir: static_dir.to_path_buf(),
+        drafts: false,
+    };
+    match Site::load(config, &options) {
+        Ok(site) => AppState::new(site),
+        Err(err) => panic!("the site did not load:\n{err}"),
+    }
+}
+
+/// The real site, loaded once for the whole binary: loading renders and
+/// compresses every page, and most tests only need to read it.
+fn site() -> AppState {
+    static SITE: OnceLock<AppState> = OnceLock::new();
+    SITE.get_or_init(|| load(&Overrides::default(), &manifest("static")))
+        .clone()
+}
+
+/// A server running on a loopback port until `stop` is sent (or dropped).
+struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    served: JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(state: AppState, limits: Limits) -> Server {
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = routes::app(state);
+    let served = tokio::spawn(server::serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
+    Server { addr, stop, served }
+}
+
+impl Server {
+    /// Sends the shutdown signal and waits (bounded) for `serve` to return;
+    /// how long that took.
+    async fn shut_down(self) -> Duration {
+        let started = Instant::now();
+        self.stop.send(()).unwrap();
+        match timeout(WAIT, self.served).await {
+            Ok(result) => result.unwrap().unwrap(),
+            Err(_) => panic!("serve did not return within {WAIT:?} of the shutdown signal"),
+        }
+        started.elapsed()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A raw HTTP/1.1 client: bytes in, bytes out, nothing normalised
+// ---------------------------------------------------------------------------
+
+/// One response as it came over the wire.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    /// The bytes after the head.
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// The first value of header `name` (case-insensitive).
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    fn content_length(&self) -> usize {
+        match self.header("content-length") {
+            Some(v) => v.parse().unwrap(),
+            None => panic!("no Content-Length: {self:?}"),
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Parses a response head at the start of `raw`; the reply (empty body)
+/// and where the head ends. `None` until the head is complete.
+fn parse_head(raw: &[u8]) -> Option<(Reply, usize)> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&raw[..end]).expect("response head is not UTF-8");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    let mut parts = status_line.splitn(3, ' ');
+    assert_eq!(
+        parts.next(),
+        Some("HTTP/1.1"),
+        "status line {status_line:?}"
+    );
+    let status = parts.next().unwrap().parse().unwrap();
+    let headers = lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.split_once(':').expect("header line without a colon");
+            (name.to_string(), value.trim().to_string())
+        })
+        .collect();
+    Some((
+        Reply {
+            status,
+            headers,
+            body: Vec::new(),
+        },
+        end,
+    ))
+}
+
+/// A request with `Connection: close`, so the reply ends when the socket does.
+fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !matches!(method, "GET" | "HEAD") {
+        out.push_str("Content-Length: 0\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out.into_bytes()
+}
+
+fn get(path: &str) -> Vec<u8> {
+    request("GET", path, &[])
+}
+
+/// Sends `raw` on a new connection and reads until the server closes it. The
+/// body is every byte after the head, so a wrong Content-Length or a body on
+/// a HEAD shows. A server that resets after answering (it may, when the
+/// request was too large to read) still yields what it sent first.
+async fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
+    let work = async {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // The server may stop reading (and close) part-way through a huge
+        // request; its answer is still there to read.
+        let _ = stream.write_all(raw).await;
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 16384];
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            }
+        }
+        received
+    };
+    let received = match timeout(WAIT, work).await {
+        Ok(received) => received,
+        Err(_) => panic!("the server neither answered nor closed within {WAIT:?}"),
+    };
+    let Some((mut reply, end)) = parse_head(&received) else {
+        panic!(
+            "no complete response head in {:?}",
+            String::from_utf8_lossy(&received)
+        )
+    };
+    reply.body = received[end..].to_vec();
+    reply
+}
+
+/// A connection kept open across requests.
+struct Client {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Self {
+        let stream = timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .expect("connect timed out")
+            .unwrap();
+        Self {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        timeout(WAIT, self.stream.write_all(bytes))
+            .await
+            .expect("write timed out")
+            .unwrap();
+    }
+
+    /// Reads one response to a GET, its body delimited by Content-Length.
+    /// Unbounded: wrap it in a timeout. Cancel-safe, since bytes read are
+    /// kept in `buf`.
+    async fn read_reply(&mut self) -> Reply {
+        loop {
+            if let Some((mut reply, end)) = parse_head(&self.buf) {
+                let length = if reply.status == 304 {
+                    0
+                } else {
+                    reply.content_length()
+                };
+                if self.buf.len() >= end + length {
+                    reply.body = self.buf[end..end + length].to_vec();
+                    self.buf.drain(..end + length);
+                    return reply;
+                }
+            }
+            let mut chunk = [0u8; 16384];
+            match self.stream.read(&mut chunk).await {
+                Ok(0) => panic!("connection closed before a full response"),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) => panic!("connection failed before a full response: {e}"),
+            }
+        }
+    }
+
+    /// One response, within `WAIT`.
+    async fn reply(&mut self) -> Reply {
+        match timeout(WAIT, self.read_reply()).await {
+            Ok(reply) => reply,
+            Err(_) => panic!("no response within {WAIT:?}"),
+        }
+    }
+
+    /// Waits up to `limit` for the server to close the connection (end of
+    /// stream or a reset); anything it sends first is kept in `buf`. `true`
+    /// if it closed.
+    async fn closed_within(&mut self, limit: Duration) -> bool {
+        let work = async {
+            let mut chunk = [0u8; 4096];
+            loop {
+                match self.stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+        };
+        timeout(limit, work).await.is_ok()
+    }
+}
+
+/// The `href` of the page's stylesheet link.
+fn stylesheet_href(html: &str) -> String {
+    let start = html.find("rel=\"stylesheet\"").expect("no stylesheet link");
+    let rest = &html[start..];
+    let rest = &rest[rest.find("href=\"").expect("stylesheet link has no href") + 6..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Timeouts, the connection cap and shutdown
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn slow_header_client_is_cut_off_while_a_normal_request_is_answered() {
+    let limits = Limits {
+        header_read_timeout: ms(500),
+        ..patient()
+    };
+    let server = start(site(), limits).await;
+
+    let slow = async {
+        let started = Instant::now();
+        let mut client = Client::connect(server.addr).await;
+        client
+            .send(b"GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+            .await;
+        // One more byte of the header every 100 ms: never silent, never done.
+        loop {
+            assert!(
+                started.elapsed() < WAIT,
+                "a slow-header client was still connected after {WAIT:?}"
+            );
+            if client.stream.write_all(b"a").await.is_err() || client.closed_within(ms(100)).await {
+                return started.elapsed();
+            }
+        }
+    };
+    let normal = async {
+        tokio::time::sleep(ms(200)).await;
+        let reply = timeout(ms(1000), exchange(server.addr, &get("/")))
+            .await
+            .expect("a normal request was not answered within 1 s");
+        assert_eq!(reply.status, 200);
+    };
+    let (cut_after, ()) = tokio::join!(slow, normal);
+    assert!(
+        cut_after > ms(400) && cut_after < ms(2000),
+        "the slow client was cut off after {cut_after:?}; header_read_timeout is 500 ms"
+    );
+}
+
+#[tokio::test]
+async fn silent_connection_is_closed_after_first_byte_timeout() {
+    let limits = Limits {
+        first_byte_timeout: ms(400),
+        ..patient()
+    };
+    let server = start(site(), limits).await;
+    let started = Instant::now();
+    let mut client = Client::connect(server.addr).await;
+    assert!(
+        client.closed_within(ms(2000)).await,
+        "a connection that sent nothing was still open after 2 s"
+    );
+    let closed_after = started.elapsed();
+    assert!(
+        closed_after > ms(350),
+        "closed after {closed_after:?}, before the 400 ms first-byte timeout"
+    );
+    assert!(
+        client.buf.is_empty(),
+        "the server sent {:?} to a client that asked nothing",
+        String::from_utf8_lossy(&client.buf)
+    );
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connection_is_closed() {
+    let limits = Limits {
+        idle_timeout: ms(400),
+        ..patient()
+    };
+    let server = start(site(), limits).await;
+    let mut client = Client::connect(server.addr).await;
+    // As a browser that opens a connection before it needs it: the server
+    // is already watching the connection when the first byte arrives.
+    tokio::time::sleep(ms(100)).await;
+    client.send(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    let reply = client.reply().await;
+    assert_eq!(reply.status, 200);
+    assert_ne!(reply.header("connection"), Some("close"), "not kept alive");
+
+    let answered = Instant::now();
+    assert!(
+        client.closed_within(ms(2000)).await,
+        "an idle keep-alive connection was still open 2 s after its last response"
+    );
+    let closed_after = answered.elapsed();
+    assert!(
+        closed_after > ms(300),
+        "closed {closed_after:?} after the response, before the 400 ms idle timeout"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_finishes_within_its_deadline_with_a_stalled_client() {
+    let limits = Limits {
+        shutdown_deadline: ms(500),
+        ..patient()
+    };
+    let server = start(site(), limits).await;
+    let addr = server.addr;
+
+    // A request that completed before shutdown, on a connection kept open.
+    let mut done = Client::connect(addr).await;
+    done.send(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n").await;
+    assert_eq!(done.reply().await.status, 200);
+
+    // Half a request head, then nothing: only the deadline can end it.
+    let mut stalled = Client::connect(addr).await;
+    stalled.send(b"GET / HTTP/1.1\r\nHost: test\r\n").await;
+    tokio::time::sleep(ms(100)).await;
+
+    let took = server.shut_down().await;
+    assert!(
+        took > ms(400) && took < ms(2000),
+        "serve returned {took:?} after the signal; the deadline is 500 ms"
+    );
+    for (name, client) in [("stalled", &mut stalled), ("kept-alive", &mut done)] {
+        assert!(
+            client.closed_within(ms(500)).await,
+            "the {name} connection is still open after serve returned"
+        );
+    }
+    assert!(
+        timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .unwrap()
+            .is_err(),
+        "a new connection was accepted after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn requests_in_flight_finish_during_graceful_shutdown() {
+    // A request whose head is on its way when the signal comes must still be
+    // answered. (A request sent at the same instant as the signal on an idle
+    // connection may legitimately meet a closed socket, so the test makes
+    // the request in flight first, deterministically.)
+    let state = site();
+    let path = state.site().articles[0].url();
+    let expected = state.site().responses[&path].body.clone();
+    let server = start(state, patient()).await;
+
+    let mut client = Client::connect(server.addr).await;
+    client
+        .send(format!("GET {path} HTTP/1.1\r\nHost: test\r\n").as_bytes())
+        .await;
+    tokio::time::sleep(ms(100)).await;
+    let Server { addr, stop, served } = server;
+    stop.send(()).unwrap();
+    tokio::time::sleep(ms(100)).await;
+    assert!(
+        !served.is_finished(),
+        "serve returned with a request in flight"
+    );
+
+    client.send(b"\r\n").await;
+    let reply = client.reply().await;
+    assert_eq!(reply.status, 200, "GET {path} during shutdown");
+    assert_eq!(reply.body, expected, "GET {path}: body cut short");
+    assert_eq!(
+        reply.header("connection"),
+        Some("close"),
+        "a response during shutdown should say the connection closes"
+    );
+    assert!(
+        client.closed_within(ms(1000)).await,
+        "the connection stayed open after its last response during shutdown"
+    );
+    // Well before the 10 s deadline: it waited for the request, not the clock.
+    match timeout(ms(2000), served).await {
+        Ok(result) => result.unwrap().unwrap(),
+        Err(_) => panic!("serve did not return once its last request was answered"),
+    }
+    assert!(
+        timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .unwrap()
+            .is_err(),
+        "a new connection was accepted after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn connection_cap_holds_extra_clients_in_the_queue() {
+    let limits = Limits {
+        max_connections: 2,
+        ..patient()
+    };
+    let server = start(site(), limits).await;
+    let first = Client::connect(server.addr).await;
+    let _second = Client::connect(server.addr).await;
+    // The kernel completes the handshake; the server must not take it up.
+    let mut third = Client::connect(server.addr).await;
+    third.send(&get("/")).await;
+    assert!(
+        timeout(ms(500), third.read_reply()).await.is_err(),
+        "a third client was answered while two connections were open (cap 2)"
+    );
+    assert!(
+        third.buf.is_empty(),
+        "the third client got a partial answer"
+    );
+
+    drop(first);
+    let reply = match timeout(ms(2000), third.read_reply()).await {
+        Ok(reply) => reply,
+        Err(_) => panic!("the queued client was not answered after a connection closed"),
+    };
+    assert_eq!(reply.status, 200);
+}
+
+// ---------------------------------------------------------------------------
+// What may be asked for
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn traversal_matrix_answers_404() {
+    let state = site();
+    let not_found = state.site().not_found.body.clone();
+    let server = start(state, patient()).await;
+    let cases: &[(&str, u16)] = &[
+        ("/../Cargo.toml", 404),
+        ("/static/../Cargo.toml", 404),
+        ("/static/../../Cargo.toml", 404),
+        ("/static/%2e%2e/Cargo.toml", 404),
+        ("/static/%2E%2E/Cargo.toml", 404),
+        ("/static/..%2fCargo.toml", 404),
+        ("/static/%2e%2e%2fCargo.toml", 404),
+        ("/static/%252e%252e/Cargo.toml", 404),
+        // hyper passes `\` through as it is; the lookup must still miss.
+        ("/static/..\\Cargo.toml", 404),
+        ("/static\\..\\Cargo.toml", 404),
+        ("/static/%5c..%5cCargo.toml", 404),
+        ("/static/site.css%00", 404),
+        ("/static/site.css%00.txt", 404),
+        ("/static/.hidden", 404),
+        ("/static/.gitkeep", 404),
+        ("/.git/config", 404),
+        ("/.git/HEAD", 404),
+        ("/.env", 404),
+        ("/static/", 404),
+        ("/static", 404),
+        ("//etc/passwd", 404),
+        ("/static//etc/passwd", 404),
+        ("/static/%2fetc%2fpasswd", 404),
+    ];
+    for &(path, expected) in cases {
+        let reply = exchange(server.addr, &get(path)).await;
+        let body = reply.text();
+        assert_eq!(reply.status, expected, "GET {path}: {body}");
+        assert!(!body.contains("[package]"), "GET {path} leaked Cargo.toml");
+        assert!(!body.contains("root:"), "GET {path} leaked /etc/passwd");
+        if expected == 404 {
+            assert_eq!(reply.content_type(), HTML, "GET {path}");
+            assert_eq!(reply.body, not_found, "GET {path}: not our 404 page");
+        }
+    }
+}
+
+/// A copy of `static/` in a temporary folder, removed on drop.
+#[cfg(unix)]
+struct TempStatic(PathBuf);
+
+#[cfg(unix)]
+impl Drop for TempStatic {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlink_out_of_static_is_never_followed() {
+    let dir = TempStatic(
+        std::env::temp_dir().join(format!("advice-site-http-static-{}", std::process::id())),
+    );
+    let _ = std::fs::remove_dir_all(&dir.0);
+    std::fs::create_dir_all(&dir.0).unwrap();
+    for entry in std::fs::read_dir(manifest("static")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.0.join(entry.file_name())).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(manifest("Cargo.toml"), dir.0.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(manifest("."), dir.0.join("repo")).unwrap();
+    std::fs::write(dir.0.join(".secret"), "[package] secret").unwrap();
+    std::fs::write(dir.0.join("visible.txt"), "visible").unwrap();
+
+    let server = start(load(&Overrides::default(), &dir.0), patient()).await;
+    // The control: a plain file in the same folder is served.
+    let visible = exchange(server.addr, &get("/static/visible.txt")).await;
+    assert_eq!(visible.status, 200, "the copied folder is not being served");
+    assert_eq!(visible.text(), "visible");
+    for path in [
+        "/static/leak.txt",
+        "/static/repo/Cargo.toml",
+        "/static/.secret",
+    ] {
+        let reply = exchange(server.addr, &get(path)).await;
+        assert_eq!(reply.status, 404, "GET {path}");
+        assert!(!reply.text().contains("[package]"), "GET {path} leaked");
+    }
+}
+
+#[tokio::test]
+async fn other_methods_get_405_with_allow() {
+    let state = site();
+    let article = state.site().articles[0].url();
+    let unsupported = state.site().unsupported.body.clone();
+    let not_found = state.site().not_found.body.clone();
+    let server = start(state, patient()).await;
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+        for path in ["/", article.as_str()] {
+            let reply = exchange(server.addr, &request(method, path, &[])).await;
+            assert_eq!(reply.status, 405, "{method} {path}");
+            assert_eq!(reply.header("allow"), Some("GET, HEAD"), "{method} {path}");
+            assert_eq!(reply.content_type(), HTML, "{method} {path}");
+            assert_eq!(reply.body, unsupported, "{method} {path}: not our page");
+        }
+        let reply = exchange(server.addr, &request(method, "/no-such-page", &[])).await;
+        assert_eq!(reply.status, 404, "{method} /no-such-page");
+        assert_eq!(
+            reply.header("allow"),
+            None,
+            "{method} /no-such-page: a 404 names no methods"
+        );
+        assert_eq!(
+            reply.body, not_found,
+            "{method} /no-such-page: not our page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn oversized_uri_gets_414_and_oversized_headers_431() {
+    let state = site();
+    let unsupported = state.site().unsupported.body.clone();
+    let server = start(state, patient()).await;
+
+    let long_path = format!("/{}", "a".repeat(2048));
+    let big_value = "b".repeat(4096);
+    for (what, raw, status) in [
+        ("a 2 KB path", get(&long_path), 414),
+        (
+            "a 4 KB header",
+            request("GET", "/", &[("X-Big", &big_value)]),
+            431,
+        ),
+    ] {
+        let reply = exchange(server.addr, &raw).await;
+        assert_eq!(reply.status, status, "{what}");
+        assert_eq!(reply.content_type(), HTML, "{what}");
+        assert_eq!(reply.body, unsupported, "{what}: not our page");
+        assert_eq!(reply.content_length(), reply.body.len(), "{what}");
+        assert_eq!(reply.header("connection"), Some("close"), "{what}");
+    }
+
+    // Far beyond what hyper buffers: hyper answers itself and closes (the
+    // exchange fails if the connection is left open).
+    let mut huge = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
+    for i in 0..200 {
+        huge.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "c".repeat(1000)).as_bytes());
+    }
+    huge.extend_from_slice(b"\r\n");
+    let reply = exchange(server.addr, &huge).await;
+    assert_eq!(reply.status, 431, "200 KB of headers");
+}
+
+// ---------------------------------------------------------------------------
+// Headers on the wire
+// ---------------------------------------------------------------------------
+
+fn assert_security_headers(reply: &Reply, what: &str, https: bool) {
+    let csp = reply
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: no Content-Security-Policy"));
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action",
+    ] {
+        assert!(csp.contains(directive), "{what}: CSP lacks {directive}");
+    }
+    assert_eq!(
+        reply.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    for name in [
+        "referrer-policy",
+        "cross-origin-resource-policy",
+        "cross-origin-opener-policy",
+        "permissions-policy",
+    ] {
+        assert!(
+            reply.header(name).is_some_and(|v| !v.is_empty()),
+            "{what}: no {name}"
+        );
+    }
+    assert_eq!(reply.header("set-cookie"), None, "{what} sets a cookie");
+    assert_eq!(reply.header("server"), None, "{what} names the server");
+    let kind = reply.content_type();
+    if kind.starts_with("text/") || kind.contains("xml") || kind.contains("json") {
+        assert!(
+            kind.contains("charset=utf-8"),
+            "{what}: {kind} lacks charset"
+        );
+    }
+    match reply.header("strict-transport-security") {
+        Some(hsts) => {
+            assert!(https, "{what}: HSTS on a site served over http");
+            assert!(hsts.contains("max-age="), "{what}: HSTS {hsts}");
+        }
+        None => assert!(!https, "{what}: no HSTS on an https site"),
+    }
+}
+
+#[tokio::test]
+async fn security_headers_on_every_kind_of_response() {
+    let https_site = load(
+        &Overrides {
+            base_url: Some("https://example.org".to_string()),
+            ..Overrides::default()
+        },
+        &manifest("static"),
+    );
+    for (state, https) in [(site(), false), (https_site, true)] {
+        let loaded = state.site();
+        let article = loaded.articles[0].url();
+        let preview = loaded.articles[0].image_path.clone();
+        let stylesheet = loaded.asset_urls.url("site.css");
+        let server = start(state, patient()).await;
+
+        let home = exchange(server.addr, &get("/")).await;
+        let etag = home.header("etag").unwrap().to_string();
+        let long_path = format!("/{}", "a".repeat(2048));
+        let big_value = "b".repeat(4096);
+        let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+            ("a page", get("/"), 200),
+            ("an article", get(&article), 200),
+            ("the 404 page", get("/no-such-page"), 404),
+            ("a redirect", get(&format!("{article}/")), 301),
+            ("a static file", get("/static/site.css"), 200),
+            ("a fingerprinted static file", get(&stylesheet), 200),
+            ("a preview image", get(&preview), 200),
+            ("the favicon", get("/favicon.ico"), 200),
+            ("405", request("POST", "/", &[]), 405),
+            ("414", get(&long_path), 414),
+            ("431", request("GET", "/", &[("X-Big", &big_value)]), 431),
+            ("304", request("GET", "/", &[("If-None-Match", &etag)]), 304),
+            ("the feed", get("/feed.xml"), 200),
+            ("the sitemap", get("/sitemap.xml"), 200),
+            ("robots.txt", get("/robots.txt"), 200),
+            ("healthz", get("/healthz"), 200),
+        ];
+        for (what, raw, status) in cases {
+            let what = format!("{what} ({})", if https { "https" } else { "http" });
+            let reply = exchange(server.addr, &raw).await;
+            assert_eq!(reply.status, status, "{what}");
+            assert_security_headers(&reply, &what, https);
+        }
+    }
+}
+
+#[tokio::test]
+async fn encodings_etags_and_head() {
+    let state = site();
+    let path = state.site().articles[0].url();
+    let expected = state.site().responses[&path].body.clone();
+    let server = start(state, patient()).await;
+
+    let mut etags: Vec<(Option<&str>, String)> = Vec::new();
+    for (accept, encoding) in [
+        (Some("br"), Some("br")),
+        (Some("gzip"), Some("gzip")),
+        (Some("br;q=0, gzip"), Some("gzip")),
+        (Some("identity"), None),
+        (None, None),
+    ] {
+        let what = format!("GET {path} with Accept-Encoding {accept:?}");
+        let headers: Vec<(&str, &str)> =
+            accept.map(|a| ("Accept-Encoding", a)).into_iter().collect();
+        let reply = exchange(server.addr, &request("GET", &path, &headers)).await;
+        assert_eq!(reply.status, 200, "{what}");
+        assert_eq!(reply.header("content-encoding"), encoding, "{what}");
+        assert_eq!(reply.header("vary"), Some("accept-encoding"), "{what}");
+        assert_eq!(reply.content_length(), reply.body.len(), "{what}");
+        let cache = reply.header("cache-control").unwrap_or("");
+        assert!(cache.contains("must-revalidate"), "{what}: {cache}");
+        let decoded = match encoding {
+            Some("br") => {
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &reply.body[..], &mut out).unwrap();
+                out
+            }
+            Some("gzip") => {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut flate2::read::GzDecoder::new(&reply.body[..]),
+                    &mut out,
+                )
+                .unwrap();
+                out
+            }
+            _ => reply.body.clone(),
+        };
+        assert!(decoded == expected, "{what}: decodes to other bytes");
+
+        let etag = reply.header("etag").unwrap().to_string();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2,
+            "{what}: ETag {etag} is not a strong tag"
+        );
+        for (other_encoding, other) in &etags {
+            assert_eq!(
+                *other == etag,
+                *other_encoding == encoding,
+                "{what}: ETag {etag} vs {other} of {other_encoding:?}"
+            );
+        }
+        etags.push((encoding, etag.clone()));
+
+        let mut revalidate = headers.clone();
+        revalidate.push(("If-None-Match", &etag));
+        let not_modified = exchange(server.addr, &request("GET", &path, &revalidate)).await;
+        assert_eq!(not_modified.status, 304, "{what}, revalidated");
+        assert!(not_modified.body.is_empty(), "{what}: 304 with a body");
+        assert_eq!(not_modified.header("etag"), Some(etag.as_str()), "{what}");
+    }
+
+    let got = exchange(server.addr, &get(&path)).await;
+    let head = exchange(server.addr, &request("HEAD", &path, &[])).await;
+    assert_eq!(head.status, 200, "HEAD {path}");
+    assert!(
+        head.body.is_empty(),
+        "HEAD {path}: {} body bytes on the wire",
+        head.body.len()
+    );
+    assert_eq!(head.content_length(), got.body.len(), "HEAD {path}");
+    let without_date = |reply: &Reply| {
+        let mut headers: Vec<(String, String)> = reply
+            .headers
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case("date"))
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(
+        without_date(&head),
+        without_date(&got),
+        "HEAD {path} headers"
+    );
+
+    let stylesheet = stylesheet_href(&exchange(server.addr, &get("/")).await.text());
+    assert_ne!(
+        stylesheet, "/static/site.css",
+        "the stylesheet is not fingerprinted"
+    );
+    let reply = exchange(server.addr, &get(&stylesheet)).await;
+    assert_eq!(reply.status, 200, "GET {stylesheet}");
+    let cache = reply.header("cache-control").unwrap_or("");
+    assert!(
+        cache.contains("immutable") && cache.contains("max-age=31536000"),
+        "GET {stylesheet}: Cache-Control {cache}"
+    );
+}
+
+#[tokio::test]
+async fn health_and_security_txt() {
+    let server = start(site(), patient()).await;
+    let health = exchange(server.addr, &get("/healthz")).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.text().trim(), "ok");
+    assert_eq!(health.header("cache-control"), Some("no-store"));
+
+    let security = exchange(server.addr, &get("/.well-known/security.txt")).await;
+    assert_eq!(security.status, 200);
+    assert_eq!(security.content_type(), "text/plain; charset=utf-8");
+    let text = security.text();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("security.txt has no {name}\n{text}"))
+    };
+    assert!(!field("Contact:").is_empty());
+    let expires = OffsetDateTime::parse(field("Expires:"), &Rfc3339).unwrap();
+    assert!(
+        expires > OffsetDateTime::now_utc(),
+        "security.txt expired on {expires}"
+    );
+}
