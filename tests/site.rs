@@ -686,17 +686,7 @@ fn each_load_error_names_its_file_and_line() {
 
 #[test]
 fn check_command_passes_on_real_content_and_fails_on_broken() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("ADVICE_SITE_CONFIG")
-            .env_remove("ADVICE_SITE_CONTENT")
-            .env_remove("ADVICE_SITE_STATIC")
-            .env_remove("ADVICE_SITE_BASE_URL")
-            .output()
-            .unwrap()
-    };
+    let run = run_cli;
     let ok = run(&["check"]);
     assert!(
         ok.status.success(),
