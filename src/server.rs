@@ -95,10 +95,25 @@ impl From<RawLimits> for Limits {
     }
 }
 
-/// Binds `addr`, saying which address failed if it cannot.
+/// Connections the kernel may queue before we accept them. A burst of
+/// clients (a link shared widely, or an attack) must not overflow it: a
+/// dropped SYN costs the reader a one-second retransmit.
+pub const LISTEN_BACKLOG: u32 = 8192;
+
+/// Binds `addr` with a deep listen queue, saying which address failed if it
+/// cannot.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    };
+    socket
+        .and_then(|socket| {
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(LISTEN_BACKLOG)
+        })
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
