@@ -30,9 +30,13 @@ while [ ${#queue[@]} -gt 0 ]; do
   path=${queue[0]}; queue=("${queue[@]:1}")
   [ -n "${seen[$path]:-}" ] && continue
   seen[$path]=1
-  n=$((n + 1))
-  file="$out/page-$n.html"
-  curl -fsS "http://127.0.0.1:$port$path" -o "$file"
+  file="$out/page-$((n + 1)).html"
+  type=$(curl -fsS "http://127.0.0.1:$port$path" -o "$file" -w '%{content_type}')
+  # Pages link icons and the feed too; only HTML goes to the HTML checker.
+  case "$type" in
+    text/html*) n=$((n + 1)) ;;
+    *) rm -f "$file"; continue ;;
+  esac
   while read -r link; do
     link=${link%%#*}
     case "$link" in /static/*|"") continue ;; esac
