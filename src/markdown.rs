@@ -91,6 +91,8 @@ pub struct Document {
     events: Vec<(Event<'static>, Range<usize>)>,
     /// Headings in order, with their final ids.
     pub headings: Vec<Heading>,
+    /// The same ids, for lookups.
+    heading_ids: HashSet<String>,
     /// Links to other articles.
     pub article_links: Vec<ArticleLink>,
     /// Links to other paths on this site (`/static/...`, `/`), with offsets.
@@ -111,9 +113,23 @@ impl Document {
         self.words.div_ceil(WORDS_PER_MINUTE).max(1)
     }
 
+    /// The heading ids, for error messages: the first twenty at most.
+    pub fn id_list(&self) -> String {
+        let mut list: Vec<&str> = self
+            .headings
+            .iter()
+            .take(20)
+            .map(|h| h.id.as_str())
+            .collect();
+        if self.headings.len() > 20 {
+            list.push("…");
+        }
+        list.join(", ")
+    }
+
     /// Whether `id` names a heading of this document.
     pub fn has_heading(&self, id: &str) -> bool {
-        self.headings.iter().any(|h| h.id == id)
+        self.heading_ids.contains(id)
     }
 }
 
@@ -233,6 +249,7 @@ pub fn parse(body: &str) -> Document {
     let mut doc = Document {
         events,
         headings: Vec::new(),
+        heading_ids: HashSet::new(),
         article_links: Vec::new(),
         site_links: Vec::new(),
         words: 0,
@@ -241,6 +258,7 @@ pub fn parse(body: &str) -> Document {
         problems: Vec::new(),
     };
     assign_heading_ids(&mut doc);
+    doc.heading_ids = doc.headings.iter().map(|h| h.id.clone()).collect();
     check_links_and_count_words(&mut doc);
     find_authoring_slips(&mut doc);
     doc
@@ -251,34 +269,38 @@ pub fn parse(body: &str) -> Document {
 fn find_authoring_slips(doc: &mut Document) {
     let mut cited: HashSet<String> = HashSet::new();
     let mut defined: Vec<(String, usize)> = Vec::new();
-    let mut i = 0;
-    while i < doc.events.len() {
-        match &doc.events[i].0 {
-            Event::Start(Tag::Image { .. }) => {
-                let offset = doc.events[i].1.start;
-                let mut alt = String::new();
-                let mut j = i + 1;
-                while j < doc.events.len() && !matches!(doc.events[j].0, Event::End(TagEnd::Image))
-                {
-                    if let Event::Text(t) | Event::Code(t) = &doc.events[j].0 {
-                        alt.push_str(t);
-                    }
-                    j += 1;
+    // Images can nest (an image in another's alt text), so one pass with a
+    // stack of open images keeps this linear.
+    let mut open_images: Vec<(usize, bool)> = Vec::new();
+    for (event, range) in &doc.events {
+        match event {
+            Event::Start(Tag::Image { .. }) => open_images.push((range.start, false)),
+            Event::Text(t) | Event::Code(t) if !t.trim().is_empty() => {
+                if let Some(top) = open_images.last_mut() {
+                    top.1 = true;
                 }
-                if alt.trim().is_empty() {
-                    doc.images_without_alt.push(offset);
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((offset, has_alt)) = open_images.pop() {
+                    if !has_alt {
+                        doc.images_without_alt.push(offset);
+                    }
+                    // A described inner image describes its parent too.
+                    if has_alt && let Some(parent) = open_images.last_mut() {
+                        parent.1 = true;
+                    }
                 }
             }
             Event::FootnoteReference(label) => {
                 cited.insert(label.to_string());
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                defined.push((label.to_string(), doc.events[i].1.start));
+                defined.push((label.to_string(), range.start));
             }
             _ => {}
         }
-        i += 1;
     }
+    doc.images_without_alt.sort_unstable();
     doc.uncited_footnotes = defined
         .into_iter()
         .filter(|(label, _)| !cited.contains(label))
@@ -288,6 +310,7 @@ fn find_authoring_slips(doc: &mut Document) {
 /// Gives every heading a unique id: custom ids first, then ids from text.
 fn assign_heading_ids(doc: &mut Document) {
     let mut taken: HashSet<String> = RESERVED_IDS.iter().map(|s| (*s).to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     // Custom ids win, so claim them before any automatic id is made.
     for (event, range) in &doc.events {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
@@ -331,10 +354,12 @@ fn assign_heading_ids(doc: &mut Document) {
             None => {
                 let base = slugify(&text);
                 let mut candidate = base.clone();
-                let mut n = 1;
+                // Remember where numbering got to for each base, so a page
+                // with thousands of equal headings stays linear.
+                let n = next_suffix.entry(base.clone()).or_insert(1);
                 while taken.contains(&candidate) {
                     candidate = format!("{base}-{n}");
-                    n += 1;
+                    *n += 1;
                 }
                 taken.insert(candidate.clone());
                 candidate
@@ -420,12 +445,11 @@ fn check_links_and_count_words(doc: &mut Document) {
             && let Target::SamePage(id) = classify(dest_url)
             && !doc.has_heading(id)
         {
-            let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
+            let ids = doc.id_list();
             doc.problems.push(BodyProblem {
                 offset: range.start,
                 message: format!(
-                    "link `{dest_url}` points to no heading in this article; its ids are: {}",
-                    ids.join(", ")
+                    "link `{dest_url}` points to no heading in this article; its ids are: {ids}"
                 ),
             });
         }
@@ -528,6 +552,8 @@ struct Renderer<'a> {
     heading_id: Option<String>,
     /// Footnote labels in order of first citation, with citation counts.
     cited: Vec<(String, usize)>,
+    /// Where each label stands in `cited`.
+    cited_index: HashMap<String, usize>,
     /// Footnote bodies by label.
     definitions: HashMap<String, Vec<Event<'a>>>,
 }
@@ -547,6 +573,11 @@ impl<'a> Renderer<'a> {
             }
             Event::End(TagEnd::Heading(level)) => {
                 if let Some(id) = self.heading_id.take() {
+                    // Ids are checked at parse, but the link escapes its own
+                    // attribute rather than rely on that.
+                    let mut escaped = String::new();
+                    let _ = pulldown_cmark_escape::escape_href(&mut escaped, &id);
+                    let id = escaped;
                     out.push(html(format!(
                         "<a class=\"heading-link\" href=\"#{id}\"><span aria-hidden=\"true\">#</span><span class=\"visually-hidden\">Link to this section</span></a>"
                     )));
@@ -573,13 +604,15 @@ impl<'a> Renderer<'a> {
                 out.push(html("</div>\n".into()));
             }
             Event::FootnoteReference(label) => {
-                let number = match self.cited.iter().position(|(l, _)| *l == *label) {
-                    Some(i) => {
+                let number = match self.cited_index.get(label.as_ref()) {
+                    Some(&i) => {
                         self.cited[i].1 += 1;
                         i + 1
                     }
                     None => {
                         self.cited.push((label.to_string(), 1));
+                        self.cited_index
+                            .insert(label.to_string(), self.cited.len() - 1);
                         self.cited.len()
                     }
                 };
@@ -712,6 +745,14 @@ mod tests {
         assert!(out.contains("<h2 id=\"hi\">Hi"), "{out}");
         assert!(!out.contains("onclick"), "{out}");
         assert!(!out.contains("big"), "{out}");
+    }
+
+    #[test]
+    fn heading_self_link_escapes_even_an_id_that_parse_refused() {
+        let doc = parse("## Costs {#costs\"onclick=\"alert(1)}\n");
+        assert_eq!(doc.problems.len(), 1, "the id is refused at parse");
+        let out = render(&doc, &|l| format!("/{}", l.slug));
+        assert!(!out.contains("\"onclick"), "{out}");
     }
 
     #[test]

@@ -397,13 +397,7 @@ fn check_references(
                             "broken link `{}`: {} has no heading with id `{fragment}`; its ids are: {}",
                             link.written,
                             target.path.display(),
-                            target
-                                .doc
-                                .headings
-                                .iter()
-                                .map(|h| h.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            target.doc.id_list()
                         ),
                     ));
                 }
