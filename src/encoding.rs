@@ -50,7 +50,7 @@ pub fn negotiate(accept: Option<&str>, has_br: bool, has_gzip: bool) -> Encoding
     let mut q_any = None;
     for item in accept.split(',') {
         let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let coding = parts.next().unwrap_or("").trim();
         let mut q = 1.0_f32;
         for param in parts {
             if let Some((k, v)) = param.split_once('=')
@@ -59,12 +59,17 @@ pub fn negotiate(accept: Option<&str>, has_br: bool, has_gzip: bool) -> Encoding
                 q = v.trim().parse().unwrap_or(0.0);
             }
         }
-        let slot = match coding.as_str() {
-            "br" => &mut q_br,
-            "gzip" | "x-gzip" => &mut q_gzip,
-            "identity" => &mut q_identity,
-            "*" => &mut q_any,
-            _ => continue,
+        // Compared without allocating: this runs on every request.
+        let slot = if coding.eq_ignore_ascii_case("br") {
+            &mut q_br
+        } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            &mut q_gzip
+        } else if coding.eq_ignore_ascii_case("identity") {
+            &mut q_identity
+        } else if coding == "*" {
+            &mut q_any
+        } else {
+            continue;
         };
         *slot = Some(q);
     }

@@ -201,7 +201,7 @@ fn serve(
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "advice_site=info,tower_http=info".into()),
+                .unwrap_or_else(|_| "advice_site=info".into()),
         )
         .init();
     let started = Instant::now();
@@ -251,7 +251,7 @@ fn serve(
         tokio::spawn(reload::forward_sighup(watching.trigger.clone()));
         server::serve(
             listener,
-            routes::app(state),
+            routes::service(state),
             limits,
             server::shutdown_signal(),
         )

@@ -127,6 +127,9 @@ impl Prepared {
             r
         } else {
             let mut r = Response::new(Body::from(body));
+            // Room for ours, the security headers and hyper's, so the map
+            // never grows while a response is built.
+            *r.headers_mut() = HeaderMap::with_capacity(24);
             *r.status_mut() = status;
             r.headers_mut().insert(
                 header::CONTENT_TYPE,

@@ -26,6 +26,12 @@ pub const FIXED: &[&str] = &[
 /// routing; the routes below still define them, so that other methods get a
 /// 405 and the table and the routes cannot disagree.
 pub fn app(state: AppState) -> Router {
+    Router::new().fallback_service(service(state))
+}
+
+/// The same application as a service, as the server runs it (without the
+/// router wrapper `app` adds for callers that want a `Router`).
+pub fn service(state: AppState) -> http::SiteService<Router> {
     let mut routes = Router::new()
         .route("/", get(handlers::prepared))
         .route("/{slug}", get(handlers::prepared))

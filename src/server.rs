@@ -16,7 +16,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::http::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -26,6 +30,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tower::Service;
 
 /// Connection limits and timeouts; `[server]` in `site.toml`, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -120,12 +125,20 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// Serves `app` on `listener` until `shutdown` completes; then stops
 /// accepting, lets requests in flight finish, and closes whatever is left
 /// when the deadline passes.
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut builder = http1::Builder::new();
     builder
@@ -193,13 +206,16 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_connection(
+async fn serve_connection<S>(
     stream: TcpStream,
     builder: http1::Builder,
-    service: TowerToHyperService<Router>,
+    service: TowerToHyperService<S>,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
-) {
+) where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Tracked {
         inner: stream,
