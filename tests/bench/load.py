@@ -30,10 +30,17 @@ def generate(folder, n):
     body = template_body()
     # Links to the real articles become links to generated neighbours, so
     # every article is checked and cross-linked like a real one.
+    # A fragment survives only if the neighbour (a copy of the same body)
+    # has that heading; one meant for another real article is dropped.
     link = re.compile(r"\]\(([a-z0-9-]+)\.md(#[a-z0-9-]+)?\)")
+    ids = set(re.findall(r"\{#([a-z0-9-]+)\}", body))
+
+    def keep(fragment):
+        return fragment if fragment and fragment[1:] in ids else ""
+
     for i in range(n):
         neighbour = f"article-{(i + 1) % n}"
-        text = link.sub(lambda m: f"]({neighbour}.md{m.group(2) or ''})", body)
+        text = link.sub(lambda m: f"]({neighbour}.md{keep(m.group(2))})", body)
         related = [f"article-{(i + k) % n}" for k in (1, 2) if (i + k) % n != i]
         with open(os.path.join(folder, f"article-{i}.md"), "w", encoding="utf-8") as f:
             f.write(
