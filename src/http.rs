@@ -21,9 +21,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
-use tower::Service;
+use tower::{Service, ServiceExt};
 use tracing::Level;
 
+use crate::h1::{App, Payload, Quick};
 use crate::handlers;
 use crate::site::{Site, normalise_path};
 use crate::state::AppState;
@@ -100,6 +101,21 @@ static HEADER_SETS: LazyLock<[Vec<(HeaderName, HeaderValue)>; 4]> = LazyLock::ne
         security_header_list(true, false),
         security_header_list(true, true),
     ]
+});
+
+/// The same four sets, written out as header fields once, for answers
+/// written straight to the wire.
+static HEADER_BLOCKS: LazyLock<[Vec<u8>; 4]> = LazyLock::new(|| {
+    HEADER_SETS.each_ref().map(|set| {
+        let mut block = Vec::new();
+        for (name, value) in set {
+            block.extend_from_slice(name.as_str().as_bytes());
+            block.extend_from_slice(b": ");
+            block.extend_from_slice(value.as_bytes());
+            block.extend_from_slice(b"\r\n");
+        }
+        block
+    })
 });
 
 /// Adds the security headers a response does not already carry.
@@ -205,6 +221,70 @@ pub fn answer_early<B>(site: &Site, request: &Request<B>) -> Option<Response> {
             Some(response)
         }
         _ => None,
+    }
+}
+
+/// Answers a GET or HEAD for a page the prepared table has, straight into
+/// `out`: the same status and header fields as [`answer_early`] plus
+/// [`add_security_headers`] would give (a test holds them equal), without
+/// building a request or a response. Anything else (a query, which may be
+/// a redirect; a conditional request; an oversized head; a path not in the
+/// table) is `None`, for the service.
+pub fn quick(state: &AppState, request: &Quick<'_>, out: &mut Vec<u8>) -> Option<Payload> {
+    if request.unusual || request.target.contains('?') {
+        return None;
+    }
+    let site = state.current();
+    let prepared = site.responses.get(request.target)?;
+    let started = tracing::enabled!(target: ACCESS_LOG, Level::INFO).then(Instant::now);
+    out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+    let body = prepared.write_fields(request.accept_encoding, out);
+    let block = usize::from(is_https(&site)) * 2 + usize::from(is_shareable(request.target));
+    out.extend_from_slice(&HEADER_BLOCKS[block]);
+    if let Some(started) = started {
+        tracing::info!(
+            target: ACCESS_LOG,
+            "{} {} 200 {:.2} ms",
+            if request.head { "HEAD" } else { "GET" },
+            request.target,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    Some(body)
+}
+
+impl<S> App for SiteService<S>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    fn quick(&self, request: &Quick<'_>, out: &mut Vec<u8>) -> Option<Payload> {
+        quick(&self.state, request, out)
+    }
+
+    fn call(&self, request: Request<Body>) -> impl Future<Output = Response> + Send {
+        let service = self.clone();
+        async move {
+            match service.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    }
+
+    fn refuse(&self, status: StatusCode) -> Response {
+        let site = self.state.site();
+        let mut response = if status.is_server_error() {
+            error_page(&site)
+        } else {
+            site.unsupported.respond(status, &HeaderMap::new())
+        };
+        add_security_headers(response.headers_mut(), is_https(&site), false);
+        response
     }
 }
 
@@ -335,7 +415,6 @@ mod tests {
     use super::*;
     use crate::config::{Overrides, SiteConfig};
     use crate::site::LoadOptions;
-    use tower::ServiceExt;
 
     fn real_state() -> AppState {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

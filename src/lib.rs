@@ -6,12 +6,14 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod blob;
 pub mod config;
 pub mod content;
 pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod fingerprint;
+pub mod h1;
 pub mod handlers;
 pub mod http;
 pub mod lint;

@@ -5,8 +5,10 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
+use crate::blob::{Region, Store};
 use crate::encoding::{self, Effort, Encoding};
 use crate::fingerprint::fingerprint;
+use crate::h1::Payload;
 
 /// Pages and other URLs whose content can change: caches keep them briefly
 /// and then revalidate with the ETag, so a CDN in front stays correct.
@@ -23,6 +25,8 @@ pub struct Variant {
     pub body: Bytes,
     /// Strong entity tag, quoted.
     pub etag: HeaderValue,
+    /// The same bytes in the in-memory file, for zero-copy sends.
+    pub file: Option<Region>,
 }
 
 /// A response body prepared at load, in every encoding worth sending.
@@ -40,6 +44,8 @@ pub struct Prepared {
     pub gzip: Option<Variant>,
     /// Brotli variant, when it is smaller.
     pub brotli: Option<Variant>,
+    /// The uncompressed bytes in the in-memory file, for zero-copy sends.
+    pub file: Option<Region>,
 }
 
 fn etag(hash: &str, suffix: &str) -> HeaderValue {
@@ -72,6 +78,7 @@ impl Prepared {
                 (bytes.len() < body.len()).then(|| Variant {
                     etag: etag(&hash, suffix),
                     body: bytes,
+                    file: None,
                 })
             };
             gzip = smaller(encoding::gzip(&body), "-gz");
@@ -86,6 +93,16 @@ impl Prepared {
             cache_control,
             gzip,
             brotli,
+            file: None,
+        }
+    }
+
+    /// Copies every representation long enough to gain into `store`, so
+    /// it can be sent without copying.
+    pub fn store_in(&mut self, store: &mut Store) {
+        self.file = store.put(&self.body);
+        for variant in [&mut self.gzip, &mut self.brotli].into_iter().flatten() {
+            variant.file = store.put(&variant.body);
         }
     }
 
@@ -104,6 +121,41 @@ impl Prepared {
         match chosen {
             Some(v) => (v.body.clone(), &v.etag, encoding),
             None => (self.body.clone(), &self.etag, Encoding::Identity),
+        }
+    }
+
+    /// Writes the header fields [`Prepared::respond`] gives a `200` for a
+    /// request with this `Accept-Encoding` into `out`, and returns the body.
+    pub fn write_fields(&self, accept_encoding: Option<&str>, out: &mut Vec<u8>) -> Payload {
+        let choice =
+            encoding::negotiate(accept_encoding, self.brotli.is_some(), self.gzip.is_some());
+        let chosen = match choice {
+            Encoding::Brotli => self.brotli.as_ref(),
+            Encoding::Gzip => self.gzip.as_ref(),
+            Encoding::Identity => None,
+        };
+        let (body, etag, encoding, file) = match chosen {
+            Some(v) => (&v.body, &v.etag, choice, &v.file),
+            None => (&self.body, &self.etag, Encoding::Identity, &self.file),
+        };
+        let mut field = |name: &str, value: &[u8]| {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        };
+        field("content-type", self.content_type.as_bytes());
+        if let Some(token) = encoding.token() {
+            field("content-encoding", token.as_bytes());
+        }
+        field("cache-control", self.cache_control.as_bytes());
+        if self.gzip.is_some() || self.brotli.is_some() {
+            field("vary", b"accept-encoding");
+        }
+        field("etag", etag.as_bytes());
+        Payload {
+            bytes: body.clone(),
+            file: file.clone(),
         }
     }
 
@@ -127,7 +179,7 @@ impl Prepared {
             r
         } else {
             let mut r = Response::new(Body::from(body));
-            // Room for ours, the security headers and hyper's, so the map
+            // Room for ours and the security headers, so the map
             // never grows while a response is built.
             *r.headers_mut() = HeaderMap::with_capacity(24);
             *r.status_mut() = status;

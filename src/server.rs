@@ -1,44 +1,32 @@
 //! Serving the public: our own accept loop, so that every connection has
 //! timeouts and a cap, and shutdown has a deadline.
 //!
-//! `axum::serve` (0.8.9) installs no timer, so hyper's header-read timeout
-//! never fires: a client that sends headers slowly holds its connection for
-//! ever and blocks graceful shutdown. Here hyper gets a timer and a header
-//! timeout; a watchdog per connection closes connections that send nothing
-//! or sit idle; a semaphore caps how many are open; and shutdown waits for
-//! requests in flight only until a deadline.
+//! `axum::serve` (0.8.9) installs no timer, so a client that sends headers
+//! slowly holds its connection for ever and blocks graceful shutdown. Here
+//! each connection runs our HTTP/1.1 loop (`h1.rs`) beside a watchdog that
+//! closes it when it sends nothing, idles, or takes too long over a
+//! request's head; a semaphore caps how many are open; and shutdown waits
+//! for requests in flight only until a deadline.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use std::convert::Infallible;
-
-use axum::http::Request;
-use axum::response::Response;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio::time::Instant;
-use tower::Service;
+
+use crate::h1::{Activity, App, Connection};
 
 /// Connection limits and timeouts; `[server]` in `site.toml`, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawLimits")]
 pub struct Limits {
-    /// Time a client may take to send a request's headers. hyper starts
-    /// this clock whenever it waits for a request, so it also caps how long
-    /// a keep-alive connection may idle.
+    /// Time a client may take to send a request's head. The clock starts
+    /// whenever the connection waits for a request, so it also caps how
+    /// long a keep-alive connection may idle.
     pub header_read_timeout: Duration,
     /// Time a new connection may take to send its first byte.
     pub first_byte_timeout: Duration,
@@ -125,29 +113,13 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// Serves `app` on `listener` until `shutdown` completes; then stops
 /// accepting, lets requests in flight finish, and closes whatever is left
 /// when the deadline passes.
-pub async fn serve<S>(
+pub async fn serve<A: App>(
     listener: TcpListener,
-    app: S,
+    app: A,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()>
-where
-    S: Service<Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
-{
+) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        // Room for the largest head we accept, so our 414/431 pages answer;
-        // beyond this hyper itself answers 431.
-        .max_buf_size((limits.max_uri_bytes + limits.max_header_bytes + 4096).max(8192))
-        .keep_alive(true);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -173,12 +145,11 @@ where
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let builder = builder.clone();
+        let app = app.clone();
         let stop = stop_rx.clone();
         connections.spawn(async move {
             let _permit = permit;
-            serve_connection(stream, builder, service, limits, stop).await;
+            serve_connection(stream, app, limits, stop).await;
         });
         // Reap finished connections so the set stays small.
         while connections.try_join_next().is_some() {}
@@ -206,141 +177,36 @@ where
     Ok(())
 }
 
-async fn serve_connection<S>(
+/// Runs one connection beside its watchdog. A connection quiet too long is
+/// dropped; on shutdown an idle one is dropped and a busy one finishes the
+/// request in hand first.
+async fn serve_connection<A: App>(
     stream: TcpStream,
-    builder: http1::Builder,
-    service: TowerToHyperService<S>,
+    app: A,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
-) where
-    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
+) {
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(Tracked {
-        inner: stream,
-        activity: activity.clone(),
-    });
-    let connection = builder.serve_connection(io, service);
+    let connection = Connection::new(stream, app, limits, activity.clone()).run();
     tokio::pin!(connection);
-    let mut closing = false;
+    let mut stopping = *stop.borrow();
+    if stopping {
+        activity.close_soon();
+    }
     loop {
         tokio::select! {
-            _ = connection.as_mut() => break,
-            () = activity.quiet_for(limits.first_byte_timeout, limits.idle_timeout), if !closing => {
-                // Finishes a request in flight, then closes.
-                connection.as_mut().graceful_shutdown();
-                closing = true;
+            () = connection.as_mut() => return,
+            () = activity.expired(&limits) => return,
+            changed = stop.changed(), if !stopping => {
+                stopping = true;
+                if changed.is_err() || *stop.borrow() {
+                    activity.close_soon();
+                    if !activity.busy() {
+                        return;
+                    }
+                }
             }
-            _ = stop.changed(), if !closing => {
-                connection.as_mut().graceful_shutdown();
-                closing = true;
-            }
         }
-    }
-}
-
-/// When a connection last moved bytes, and whether it ever sent any.
-struct Activity {
-    start: Instant,
-    last_ms: AtomicU64,
-    has_read: AtomicBool,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Self {
-            start: Instant::now(),
-            last_ms: AtomicU64::new(0),
-            has_read: AtomicBool::new(false),
-        }
-    }
-
-    fn touch(&self, read: bool) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
-        if read {
-            self.has_read.store(true, Ordering::Relaxed);
-        }
-    }
-
-    /// Completes once the connection has been silent too long: `first_byte`
-    /// before it has sent anything, `idle` after. Each round sleeps only for
-    /// the shorter of the two, so bytes arriving mid-wait switch the limit.
-    async fn quiet_for(&self, first_byte: Duration, idle: Duration) {
-        let step = first_byte.min(idle);
-        loop {
-            let limit = if self.has_read.load(Ordering::Relaxed) {
-                idle
-            } else {
-                first_byte
-            };
-            let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-            let now = Instant::now();
-            if now >= last + limit {
-                return;
-            }
-            tokio::time::sleep_until((last + limit).min(now + step)).await;
-        }
-    }
-}
-
-/// A TCP stream that records its activity.
-struct Tracked {
-    inner: TcpStream,
-    activity: Arc<Activity>,
-}
-
-impl AsyncRead for Tracked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.touch(true);
-        }
-        result
-    }
-}
-
-impl AsyncWrite for Tracked {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch(false);
-        }
-        result
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch(false);
-        }
-        result
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -386,29 +252,49 @@ mod tests {
         assert!(toml::from_str::<Limits>("header_timeout = 3").is_err());
     }
 
+    fn limits(first_byte: u64, idle: u64, header: u64) -> Limits {
+        Limits {
+            first_byte_timeout: Duration::from_secs(first_byte),
+            idle_timeout: Duration::from_secs(idle),
+            header_read_timeout: Duration::from_secs(header),
+            ..Limits::default()
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_idle_limit_applies_once_bytes_arrive_mid_wait() {
-        let activity = std::sync::Arc::new(Activity::new());
-        let started = Instant::now();
+        let activity = Arc::new(Activity::new());
+        let started = tokio::time::Instant::now();
         let reader = activity.clone();
         // The client sends its first byte after 1 s; idle is 2 s after that.
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(1)).await;
             reader.touch(true);
         });
-        activity
-            .quiet_for(Duration::from_secs(30), Duration::from_secs(2))
-            .await;
+        activity.expired(&limits(30, 2, 60)).await;
         assert_eq!(started.elapsed().as_secs(), 3);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_silent_connection_is_quiet_after_the_first_byte_timeout() {
+    async fn a_silent_connection_expires_after_the_first_byte_timeout() {
         let activity = Activity::new();
-        let started = Instant::now();
-        activity
-            .quiet_for(Duration::from_secs(2), Duration::from_secs(9))
-            .await;
+        let started = tokio::time::Instant::now();
+        activity.expired(&limits(2, 9, 60)).await;
         assert_eq!(started.elapsed().as_secs(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_sent_a_byte_a_second_expires_after_the_header_timeout() {
+        let activity = Arc::new(Activity::new());
+        let started = tokio::time::Instant::now();
+        let dribbler = activity.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                dribbler.touch(true);
+            }
+        });
+        activity.expired(&limits(5, 5, 4)).await;
+        assert_eq!(started.elapsed().as_secs(), 4);
     }
 }

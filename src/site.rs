@@ -277,6 +277,32 @@ impl Site {
                 Prepared::new(png, "image/png", "public, max-age=86400"),
             );
         }
+        if let Some(mut store) = crate::blob::Store::new() {
+            // Should the store fill up, the pages every reader meets come
+            // first (home, assets, feed), then articles newest first.
+            let rank: HashMap<String, usize> = articles
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.url(), i + 1))
+                .collect();
+            let mut order: Vec<(usize, String)> = responses
+                .keys()
+                .map(|path| (rank.get(path).copied().unwrap_or(0), path.clone()))
+                .collect();
+            order.sort_unstable();
+            for (_, path) in order {
+                if let Some(prepared) = responses.get_mut(&path) {
+                    prepared.store_in(&mut store);
+                }
+            }
+            tracing::debug!(
+                "{} MiB of bodies stored for zero-copy sends",
+                store.len() / (1024 * 1024)
+            );
+            if let Err(e) = store.seal() {
+                tracing::warn!("cannot seal the in-memory file of bodies: {e}");
+            }
+        }
         Ok(Site {
             config,
             articles,

@@ -27,6 +27,12 @@ impl AppState {
         self.site.load_full()
     }
 
+    /// The site being served now, without taking a reference count: for
+    /// work that ends before the caller next awaits.
+    pub fn current(&self) -> arc_swap::Guard<Arc<Site>> {
+        self.site.load()
+    }
+
     /// Serves `site` from now on.
     pub fn replace(&self, site: Site) {
         self.site.store(Arc::new(site));

@@ -93,7 +93,7 @@ async fn start(state: AppState, limits: Limits) -> Server {
     let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes::app(state);
+    let app = routes::service(state);
     let served = tokio::spawn(server::serve(listener, app, limits, async {
         let _ = stopped.await;
     }));
@@ -680,8 +680,9 @@ async fn oversized_uri_gets_414_and_oversized_headers_431() {
         assert_eq!(reply.header("connection"), Some("close"), "{what}");
     }
 
-    // Far beyond what hyper buffers: hyper answers itself and closes (the
-    // exchange fails if the connection is left open).
+    // Far beyond what the server buffers: it stops reading, still answers
+    // with our page and headers, and closes (the exchange fails if the
+    // connection is left open).
     let mut huge = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
     for i in 0..200 {
         huge.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "c".repeat(1000)).as_bytes());
@@ -689,6 +690,174 @@ async fn oversized_uri_gets_414_and_oversized_headers_431() {
     huge.extend_from_slice(b"\r\n");
     let reply = exchange(server.addr, &huge).await;
     assert_eq!(reply.status, 431, "200 KB of headers");
+    assert_eq!(reply.body, unsupported, "200 KB of headers: not our page");
+    assert_security_headers(&reply, "200 KB of headers", false);
+    let endless_path = format!("GET /{} HTTP/1.1\r\n\r\n", "d".repeat(100_000));
+    let reply = exchange(server.addr, endless_path.as_bytes()).await;
+    assert_eq!(reply.status, 414, "a 100 KB request line");
+    assert_eq!(
+        reply.body, unsupported,
+        "a 100 KB request line: not our page"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Our HTTP/1.1: framing, pipelining, bodies, and the quick path
+// ---------------------------------------------------------------------------
+
+/// The headers of a reply without `date`, which changes by the second.
+fn dateless(reply: &Reply) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = reply
+        .headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("date"))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+        .collect();
+    headers.sort();
+    headers
+}
+
+#[tokio::test]
+async fn quick_answers_match_the_service_for_every_prepared_url() {
+    // A plain GET or HEAD of a prepared URL is written straight from the
+    // table; the same URL with a query (or an If-None-Match that does not
+    // match) goes through the service. Both must send the same bytes.
+    let state = site();
+    let mut paths: Vec<String> = state.site().responses.keys().cloned().collect();
+    paths.sort();
+    let server = start(state, patient()).await;
+    for path in &paths {
+        for encoding in [None, Some("gzip"), Some("br"), Some("gzip, br")] {
+            for method in ["GET", "HEAD"] {
+                let mut headers = vec![];
+                if let Some(encoding) = encoding {
+                    headers.push(("Accept-Encoding", encoding));
+                }
+                let quick = exchange(server.addr, &request(method, path, &headers)).await;
+                let what = format!("{method} {path} ({encoding:?})");
+                assert_eq!(quick.status, 200, "{what}");
+                let with_query = format!("{path}?utm_source=test");
+                let routed = exchange(server.addr, &request(method, &with_query, &headers)).await;
+                let mut conditional = headers.clone();
+                conditional.push(("If-None-Match", "\"not-this-one\""));
+                let checked = exchange(server.addr, &request(method, path, &conditional)).await;
+                for (other, name) in [(&routed, "with a query"), (&checked, "conditional")] {
+                    assert_eq!(dateless(&quick), dateless(other), "{what} vs {name}");
+                    assert_eq!(quick.body, other.body, "{what} vs {name}");
+                }
+                if method == "HEAD" {
+                    assert!(quick.body.is_empty(), "{what} sent a body");
+                } else {
+                    assert_eq!(quick.content_length(), quick.body.len(), "{what}");
+                }
+                assert!(quick.header("date").is_some(), "{what}: no Date");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_answered_in_order() {
+    let state = site();
+    let home = state.site().responses["/"].body.clone();
+    let robots = state.site().responses["/robots.txt"].body.clone();
+    let server = start(state, patient()).await;
+    let mut client = Client::connect(server.addr).await;
+    // Three requests in one write: quick, quick HEAD, and one the service
+    // answers (a 404), then a quick one again.
+    client
+        .send(
+            b"GET / HTTP/1.1\r\nHost: t\r\n\r\n\
+              HEAD /robots.txt HTTP/1.1\r\nHost: t\r\n\r\n\
+              GET /no-such-page HTTP/1.1\r\nHost: t\r\n\r\n\
+              GET /robots.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        )
+        .await;
+    let first = client.reply().await;
+    assert_eq!((first.status, &first.body), (200, &home.to_vec()));
+    // A HEAD's reply states the length but carries no body; read its head
+    // only.
+    let head = loop {
+        if let Some((reply, end)) = parse_head(&client.buf) {
+            client.buf.drain(..end);
+            break reply;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = timeout(WAIT, client.stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "closed after the HEAD");
+        client.buf.extend_from_slice(&chunk[..n]);
+    };
+    assert_eq!(head.status, 200);
+    assert_eq!(head.content_length(), robots.len());
+    assert_eq!(client.reply().await.status, 404);
+    let last = client.reply().await;
+    assert_eq!((last.status, &last.body), (200, &robots.to_vec()));
+    assert_eq!(last.header("connection"), None, "kept alive");
+}
+
+#[tokio::test]
+async fn a_request_body_is_never_read_as_a_request() {
+    let server = start(site(), patient()).await;
+    // A body that looks like a request (request smuggling), sent with a
+    // length and chunked: the server answers the outer request only, says
+    // it closes, and closes.
+    for raw in [
+        &b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 33\r\n\r\nGET /robots.txt HTTP/1.1\r\nX: y\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n21\r\nGET /robots.txt HTTP/1.1\r\nX: y\r\n\r\n\r\n0\r\n\r\n"[..],
+    ] {
+        let what = String::from_utf8_lossy(&raw[..raw.iter().position(|b| *b == b'\r').unwrap()]).into_owned();
+        let mut client = Client::connect(server.addr).await;
+        client.send(raw).await;
+        let reply = client.reply().await;
+        assert!(matches!(reply.status, 200 | 405), "{what}: {}", reply.status);
+        assert_eq!(reply.header("connection"), Some("close"), "{what}");
+        assert!(client.closed_within(ms(2000)).await, "{what}: left open");
+        assert!(
+            client.buf.is_empty(),
+            "{what}: the body was answered as a request: {:?}",
+            String::from_utf8_lossy(&client.buf)
+        );
+    }
+}
+
+#[tokio::test]
+async fn http_1_0_closes_unless_asked_to_keep_alive() {
+    let server = start(site(), patient()).await;
+    let mut client = Client::connect(server.addr).await;
+    client
+        .send(b"GET /robots.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .await;
+    let kept = client.reply().await;
+    assert_eq!(kept.status, 200);
+    assert_eq!(kept.header("connection"), Some("keep-alive"));
+    client.send(b"GET /robots.txt HTTP/1.0\r\n\r\n").await;
+    let last = client.reply().await;
+    assert_eq!(last.status, 200);
+    assert_eq!(last.header("connection"), Some("close"));
+    assert!(client.closed_within(ms(2000)).await, "HTTP/1.0 left open");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_with_our_page() {
+    let state = site();
+    let unsupported = state.site().unsupported.body.clone();
+    let server = start(state, patient()).await;
+    for raw in [
+        &b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n"[..],
+        &b"NOT HTTP AT ALL\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nContent-Length: lots\r\n\r\n"[..],
+        &b"GET / HTTP/1.1\r\nX: \x01\r\n\r\n"[..],
+    ] {
+        let what = String::from_utf8_lossy(raw).into_owned();
+        let reply = exchange(server.addr, raw).await;
+        assert_eq!(reply.status, 400, "{what:?}");
+        assert_eq!(reply.body, unsupported, "{what:?}: not our page");
+        assert_eq!(reply.header("connection"), Some("close"), "{what:?}");
+        assert_security_headers(&reply, &what, false);
+    }
 }
 
 // ---------------------------------------------------------------------------

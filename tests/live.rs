@@ -82,7 +82,7 @@ impl Live {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server::serve(
             listener,
-            routes::app(state),
+            routes::service(state),
             Limits::default(),
             async {
                 let _ = stopped.await;
