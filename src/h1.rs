@@ -229,6 +229,7 @@ enum Parsed {
         request: Box<Request<Body>>,
         head: bool,
         keep: bool,
+        old_keep_alive: bool,
     },
     /// Unparseable or too large: this status, then close.
     Refused(StatusCode),
@@ -282,16 +283,18 @@ impl<A: App> Connection<A> {
                         request,
                         head,
                         keep,
+                        old_keep_alive,
                     } => {
                         let response = self.app.call(*request).await;
-                        self.write_response(response, head, keep).await;
+                        self.write_response(response, head, keep, old_keep_alive)
+                            .await;
                         if !keep {
                             return self.finish().await;
                         }
                     }
                     Parsed::Refused(status) => {
                         let response = self.app.refuse(status);
-                        self.write_response(response, false, false).await;
+                        self.write_response(response, false, false, false).await;
                         return self.finish().await;
                     }
                 }
@@ -452,6 +455,7 @@ impl<A: App> Connection<A> {
             request: Box::new(request),
             head,
             keep,
+            old_keep_alive,
         }
     }
 
@@ -467,7 +471,13 @@ impl<A: App> Connection<A> {
 
     /// Writes a response from the service: its head, then its body (none
     /// for HEAD, 204 or 304).
-    async fn write_response(&mut self, response: Response, head: bool, keep: bool) {
+    async fn write_response(
+        &mut self,
+        response: Response,
+        head: bool,
+        keep: bool,
+        old_keep_alive: bool,
+    ) {
         let (parts, body) = response.into_parts();
         let body = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -506,7 +516,7 @@ impl<A: App> Connection<A> {
             || parts.status == StatusCode::NO_CONTENT
             || parts.status == StatusCode::NOT_MODIFIED;
         if bodiless {
-            end_fields(out, keep, false);
+            end_fields(out, keep, old_keep_alive);
             return;
         }
         // A HEAD answer states the length its GET would have.
@@ -515,7 +525,7 @@ impl<A: App> Connection<A> {
         } else {
             body.len()
         };
-        end_head(out, length, keep, false);
+        end_head(out, length, keep, old_keep_alive);
         if !head {
             self.push_body(Payload {
                 bytes: body,

@@ -833,6 +833,13 @@ async fn http_1_0_closes_unless_asked_to_keep_alive() {
     let kept = client.reply().await;
     assert_eq!(kept.status, 200);
     assert_eq!(kept.header("connection"), Some("keep-alive"));
+    // The same through the service (a 404), which must say so too.
+    client
+        .send(b"GET /no-such-page HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .await;
+    let missing = client.reply().await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("connection"), Some("keep-alive"));
     client.send(b"GET /robots.txt HTTP/1.0\r\n\r\n").await;
     let last = client.reply().await;
     assert_eq!(last.status, 200);
