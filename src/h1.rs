@@ -231,8 +231,9 @@ enum Parsed {
         keep: bool,
         old_keep_alive: bool,
     },
-    /// Unparseable or too large: this status, then close.
-    Refused(StatusCode),
+    /// Unparseable or too large: this status (with no body if the request
+    /// was a HEAD), then close.
+    Refused { status: StatusCode, head: bool },
 }
 
 impl<A: App> Connection<A> {
@@ -286,15 +287,16 @@ impl<A: App> Connection<A> {
                         old_keep_alive,
                     } => {
                         let response = self.app.call(*request).await;
-                        self.write_response(response, head, keep, old_keep_alive)
+                        let kept = self
+                            .write_response(response, head, keep, old_keep_alive)
                             .await;
-                        if !keep {
+                        if !kept {
                             return self.finish().await;
                         }
                     }
-                    Parsed::Refused(status) => {
+                    Parsed::Refused { status, head } => {
                         let response = self.app.refuse(status);
-                        self.write_response(response, false, false, false).await;
+                        self.write_response(response, head, false, false).await;
                         return self.finish().await;
                     }
                 }
@@ -303,8 +305,10 @@ impl<A: App> Connection<A> {
                 }
             }
             self.send().await?;
-            if self.activity.closing() {
-                return Ok(());
+            // Shutting down: close once nothing is left half-received (a
+            // head still arriving is answered, or ends by its timeout).
+            if self.activity.closing() && self.start == self.filled {
+                return self.finish().await;
             }
             // A new head's clock starts once the last answer is sent, not
             // on each piece of a head, so a head sent slowly still times out.
@@ -352,25 +356,40 @@ impl<A: App> Connection<A> {
             Ok(httparse::Status::Complete(length)) => length,
             Ok(httparse::Status::Partial) => {
                 return if received.len() >= self.max_head() {
-                    Parsed::Refused(self.oversized(received))
+                    Parsed::Refused {
+                        status: self.oversized(received),
+                        head: received.starts_with(b"HEAD "),
+                    }
                 } else {
                     Parsed::Partial
                 };
             }
             Err(httparse::Error::TooManyHeaders) => {
-                return Parsed::Refused(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+                return Parsed::Refused {
+                    status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    head: received.starts_with(b"HEAD "),
+                };
             }
-            Err(_) => return Parsed::Refused(StatusCode::BAD_REQUEST),
+            Err(_) => {
+                return Parsed::Refused {
+                    status: StatusCode::BAD_REQUEST,
+                    head: received.starts_with(b"HEAD "),
+                };
+            }
         };
         self.activity.waiting(false);
         let (Some(method), Some(target), Some(minor)) =
             (request.method, request.path, request.version)
         else {
-            return Parsed::Refused(StatusCode::BAD_REQUEST);
+            return Parsed::Refused {
+                status: StatusCode::BAD_REQUEST,
+                head: false,
+            };
         };
 
         let mut fields_bytes = 0;
         let mut accept_encoding = None;
+        let mut unreadable = false;
         let mut encodings = 0;
         let mut conditional = false;
         let mut close = false;
@@ -380,7 +399,15 @@ impl<A: App> Connection<A> {
             let name = field.name.as_bytes();
             fields_bytes += name.len() + field.value.len() + 4;
             if name.eq_ignore_ascii_case(b"accept-encoding") {
-                accept_encoding = std::str::from_utf8(field.value).ok();
+                // What `HeaderValue::to_str` accepts, as the service reads it.
+                let visible = field
+                    .value
+                    .iter()
+                    .all(|b| *b == b'\t' || (32..127).contains(b));
+                accept_encoding = visible
+                    .then(|| std::str::from_utf8(field.value).ok())
+                    .flatten();
+                unreadable |= !visible;
                 encodings += 1;
             } else if name.eq_ignore_ascii_case(b"if-none-match") {
                 conditional = true;
@@ -399,7 +426,12 @@ impl<A: App> Connection<A> {
                 {
                     Some(0) => {}
                     Some(_) => has_body = true,
-                    None => return Parsed::Refused(StatusCode::BAD_REQUEST),
+                    None => {
+                        return Parsed::Refused {
+                            status: StatusCode::BAD_REQUEST,
+                            head: method == "HEAD",
+                        };
+                    }
                 }
             }
         }
@@ -417,6 +449,7 @@ impl<A: App> Connection<A> {
                 target,
                 accept_encoding: if encodings > 1 { None } else { accept_encoding },
                 unusual: conditional
+                    || unreadable
                     || encodings > 1
                     || target.len() > self.limits.max_uri_bytes
                     || fields_bytes > self.limits.max_header_bytes,
@@ -441,14 +474,22 @@ impl<A: App> Connection<A> {
                 Err(_) => {
                     self.out.truncate(mark);
                     self.start += length;
-                    return Parsed::Refused(StatusCode::INTERNAL_SERVER_ERROR);
+                    return Parsed::Refused {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                        head,
+                    };
                 }
             }
         }
 
         let request = match build_request(method, target, minor, request.headers) {
             Some(request) => request,
-            None => return Parsed::Refused(StatusCode::BAD_REQUEST),
+            None => {
+                return Parsed::Refused {
+                    status: StatusCode::BAD_REQUEST,
+                    head: method == "HEAD",
+                };
+            }
         };
         self.start += length;
         Parsed::Call {
@@ -477,8 +518,16 @@ impl<A: App> Connection<A> {
         head: bool,
         keep: bool,
         old_keep_alive: bool,
-    ) {
+    ) -> bool {
         let (parts, body) = response.into_parts();
+        // Whether the connection stays open is settled now, not at parse:
+        // a shutdown may have begun, or the service may close it (414, 431).
+        let asked_to_close = parts
+            .headers
+            .get_all(axum::http::header::CONNECTION)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+        let keep = keep && !asked_to_close && !self.activity.closing();
         let body = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
             // Our bodies are bytes in memory; should one ever fail, the
@@ -517,7 +566,7 @@ impl<A: App> Connection<A> {
             || parts.status == StatusCode::NOT_MODIFIED;
         if bodiless {
             end_fields(out, keep, old_keep_alive);
-            return;
+            return keep;
         }
         // A HEAD answer states the length its GET would have.
         let length = if head {
@@ -532,6 +581,7 @@ impl<A: App> Connection<A> {
                 file: None,
             });
         }
+        keep
     }
 
     /// Moves a waiting body into `out`, so that what is written next
@@ -595,6 +645,7 @@ impl<A: App> Connection<A> {
             if written == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
             }
+            self.activity.touch(false);
             sent += written;
         }
         self.out.clear();

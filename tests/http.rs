@@ -824,6 +824,78 @@ async fn a_request_body_is_never_read_as_a_request() {
 }
 
 #[tokio::test]
+async fn a_head_still_arriving_at_shutdown_is_answered() {
+    let server = start(site(), patient()).await;
+    let mut client = Client::connect(server.addr).await;
+    client
+        .send(b"GET /robots.txt HTTP/1.1\r\nHost: t\r\n")
+        .await;
+    tokio::time::sleep(ms(100)).await;
+    let Server { stop, served, .. } = server;
+    stop.send(()).unwrap();
+    tokio::time::sleep(ms(100)).await;
+    // The rest of the head comes in two more pieces after the signal.
+    client.send(b"User-Agent: x\r\n").await;
+    tokio::time::sleep(ms(100)).await;
+    client.send(b"\r\n").await;
+    let reply = client.reply().await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("connection"), Some("close"));
+    assert!(client.closed_within(ms(2000)).await);
+    timeout(ms(3000), served).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn refusals_close_the_connection_and_a_head_gets_no_body() {
+    let server = start(site(), patient()).await;
+    // A 414 from the service closes the connection: the request pipelined
+    // behind it is not answered.
+    let mut client = Client::connect(server.addr).await;
+    let long = format!(
+        "GET /{} HTTP/1.1\r\nHost: t\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        "a".repeat(9000)
+    );
+    client.send(long.as_bytes()).await;
+    let reply = client.reply().await;
+    assert_eq!(reply.status, 414);
+    assert_eq!(reply.header("connection"), Some("close"));
+    assert!(client.closed_within(ms(2000)).await, "left open after 414");
+    assert!(client.buf.is_empty(), "answered a request after the 414");
+
+    // A HEAD refused for its size gets the head of the refusal only.
+    let mut raw = b"HEAD / HTTP/1.1\r\nHost: t\r\n".to_vec();
+    for i in 0..120 {
+        raw.extend_from_slice(format!("X-{i}: y\r\n").as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    let reply = exchange(server.addr, &raw).await;
+    assert_eq!(reply.status, 431);
+    assert!(
+        reply.body.is_empty(),
+        "a HEAD got a {}-byte body",
+        reply.body.len()
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_accept_encoding_is_judged_as_the_service_judges_it() {
+    let server = start(site(), patient()).await;
+    let odd = "gzip, \u{e9}";
+    let quick = exchange(
+        server.addr,
+        &request("GET", "/", &[("Accept-Encoding", odd)]),
+    )
+    .await;
+    let routed = exchange(
+        server.addr,
+        &request("GET", "/?q=1", &[("Accept-Encoding", odd)]),
+    )
+    .await;
+    assert_eq!(dateless(&quick), dateless(&routed));
+    assert_eq!(quick.body, routed.body);
+}
+
+#[tokio::test]
 async fn http_1_0_closes_unless_asked_to_keep_alive() {
     let server = start(site(), patient()).await;
     let mut client = Client::connect(server.addr).await;
