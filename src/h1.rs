@@ -81,8 +81,8 @@ pub struct Quick<'a> {
     pub head: bool,
     /// The request target as sent: a path, perhaps with a query.
     pub target: &'a str,
-    /// The `Accept-Encoding` field, when there is exactly one.
-    pub accept_encoding: Option<&'a str>,
+    /// The `Accept-Encoding` value as sent, when there is exactly one.
+    pub accept_encoding: Option<&'a [u8]>,
     /// Whether the request is conditional or carries anything the quick
     /// path does not judge (`If-None-Match`, an oversized head).
     pub unusual: bool,
@@ -389,30 +389,21 @@ impl<A: App> Connection<A> {
 
         let mut fields_bytes = 0;
         let mut accept_encoding = None;
-        let mut unreadable = false;
         let mut encodings = 0;
         let mut conditional = false;
         let mut close = false;
         let mut keep_alive = false;
         let mut has_body = false;
-        for field in request.headers.iter() {
-            let name = field.name.as_bytes();
-            fields_bytes += name.len() + field.value.len() + 4;
+        for header in request.headers.iter() {
+            let name = header.name.as_bytes();
+            fields_bytes += name.len() + header.value.len() + 4;
             if name.eq_ignore_ascii_case(b"accept-encoding") {
-                // What `HeaderValue::to_str` accepts, as the service reads it.
-                let visible = field
-                    .value
-                    .iter()
-                    .all(|b| *b == b'\t' || (32..127).contains(b));
-                accept_encoding = visible
-                    .then(|| std::str::from_utf8(field.value).ok())
-                    .flatten();
-                unreadable |= !visible;
+                accept_encoding = Some(header.value);
                 encodings += 1;
             } else if name.eq_ignore_ascii_case(b"if-none-match") {
                 conditional = true;
             } else if name.eq_ignore_ascii_case(b"connection") {
-                for token in field.value.split(|b| *b == b',') {
+                for token in header.value.split(|b| *b == b',') {
                     let token = token.trim_ascii();
                     close |= token.eq_ignore_ascii_case(b"close");
                     keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
@@ -420,7 +411,7 @@ impl<A: App> Connection<A> {
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
                 has_body = true;
             } else if name.eq_ignore_ascii_case(b"content-length") {
-                match std::str::from_utf8(field.value)
+                match std::str::from_utf8(header.value)
                     .ok()
                     .and_then(|v| v.trim().parse::<u64>().ok())
                 {
@@ -449,7 +440,6 @@ impl<A: App> Connection<A> {
                 target,
                 accept_encoding: if encodings > 1 { None } else { accept_encoding },
                 unusual: conditional
-                    || unreadable
                     || encodings > 1
                     || target.len() > self.limits.max_uri_bytes
                     || fields_bytes > self.limits.max_header_bytes,
@@ -712,7 +702,8 @@ fn build_request(
     Some(request)
 }
 
-fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+/// Writes one header field, `name: value`, into `out`.
+pub fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);

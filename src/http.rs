@@ -24,7 +24,7 @@ use axum::response::Response;
 use tower::{Service, ServiceExt};
 use tracing::Level;
 
-use crate::h1::{App, Payload, Quick};
+use crate::h1::{App, Payload, Quick, field};
 use crate::handlers;
 use crate::site::{Site, normalise_path};
 use crate::state::AppState;
@@ -109,10 +109,7 @@ static HEADER_BLOCKS: LazyLock<[Vec<u8>; 4]> = LazyLock::new(|| {
     HEADER_SETS.each_ref().map(|set| {
         let mut block = Vec::new();
         for (name, value) in set {
-            block.extend_from_slice(name.as_str().as_bytes());
-            block.extend_from_slice(b": ");
-            block.extend_from_slice(value.as_bytes());
-            block.extend_from_slice(b"\r\n");
+            field(&mut block, name.as_str().as_bytes(), value.as_bytes());
         }
         block
     })
@@ -234,11 +231,20 @@ pub fn quick(state: &AppState, request: &Quick<'_>, out: &mut Vec<u8>) -> Option
     if request.unusual || request.target.contains('?') {
         return None;
     }
+    // Read as the service reads it (`HeaderValue::to_str`): anything but
+    // visible ASCII is left for the service to judge.
+    let accept_encoding = match request.accept_encoding {
+        Some(raw) if raw.iter().all(|b| *b == b'\t' || (32..127).contains(b)) => {
+            Some(std::str::from_utf8(raw).ok()?)
+        }
+        Some(_) => return None,
+        None => None,
+    };
     let site = state.current();
     let prepared = site.responses.get(request.target)?;
     let started = tracing::enabled!(target: ACCESS_LOG, Level::INFO).then(Instant::now);
     out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
-    let body = prepared.write_fields(request.accept_encoding, out);
+    let body = prepared.write_fields(accept_encoding, out);
     let block = usize::from(is_https(&site)) * 2 + usize::from(is_shareable(request.target));
     out.extend_from_slice(&HEADER_BLOCKS[block]);
     if let Some(started) = started {

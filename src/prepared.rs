@@ -8,7 +8,7 @@ use axum::response::Response;
 use crate::blob::{Region, Store};
 use crate::encoding::{self, Effort, Encoding};
 use crate::fingerprint::fingerprint;
-use crate::h1::Payload;
+use crate::h1::{Payload, field};
 
 /// Pages and other URLs whose content can change: caches keep them briefly
 /// and then revalidate with the ETag, so a CDN in front stays correct.
@@ -113,14 +113,21 @@ impl Prepared {
 
     /// The bytes and tag of `encoding`, falling back to identity.
     pub fn variant(&self, encoding: Encoding) -> (Bytes, &HeaderValue, Encoding) {
-        let chosen = match encoding {
+        let (body, etag, encoding, _) = self.chosen(encoding);
+        (body.clone(), etag, encoding)
+    }
+
+    /// The representation for `encoding`, identity when there is none:
+    /// bytes, tag, the encoding really chosen, and its stored copy.
+    fn chosen(&self, encoding: Encoding) -> (&Bytes, &HeaderValue, Encoding, &Option<Region>) {
+        let variant = match encoding {
             Encoding::Brotli => self.brotli.as_ref(),
             Encoding::Gzip => self.gzip.as_ref(),
             Encoding::Identity => None,
         };
-        match chosen {
-            Some(v) => (v.body.clone(), &v.etag, encoding),
-            None => (self.body.clone(), &self.etag, Encoding::Identity),
+        match variant {
+            Some(v) => (&v.body, &v.etag, encoding, &v.file),
+            None => (&self.body, &self.etag, Encoding::Identity, &self.file),
         }
     }
 
@@ -129,30 +136,16 @@ impl Prepared {
     pub fn write_fields(&self, accept_encoding: Option<&str>, out: &mut Vec<u8>) -> Payload {
         let choice =
             encoding::negotiate(accept_encoding, self.brotli.is_some(), self.gzip.is_some());
-        let chosen = match choice {
-            Encoding::Brotli => self.brotli.as_ref(),
-            Encoding::Gzip => self.gzip.as_ref(),
-            Encoding::Identity => None,
-        };
-        let (body, etag, encoding, file) = match chosen {
-            Some(v) => (&v.body, &v.etag, choice, &v.file),
-            None => (&self.body, &self.etag, Encoding::Identity, &self.file),
-        };
-        let mut field = |name: &str, value: &[u8]| {
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
-            out.extend_from_slice(b"\r\n");
-        };
-        field("content-type", self.content_type.as_bytes());
+        let (body, etag, encoding, file) = self.chosen(choice);
+        field(out, b"content-type", self.content_type.as_bytes());
         if let Some(token) = encoding.token() {
-            field("content-encoding", token.as_bytes());
+            field(out, b"content-encoding", token.as_bytes());
         }
-        field("cache-control", self.cache_control.as_bytes());
+        field(out, b"cache-control", self.cache_control.as_bytes());
         if self.gzip.is_some() || self.brotli.is_some() {
-            field("vary", b"accept-encoding");
+            field(out, b"vary", b"accept-encoding");
         }
-        field("etag", etag.as_bytes());
+        field(out, b"etag", etag.as_bytes());
         Payload {
             bytes: body.clone(),
             file: file.clone(),
