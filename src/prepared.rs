@@ -106,6 +106,14 @@ impl Prepared {
         }
     }
 
+    /// Forgets where `store_in` put the bodies, when that store failed.
+    pub fn unstore(&mut self) {
+        self.file = None;
+        for variant in [&mut self.gzip, &mut self.brotli].into_iter().flatten() {
+            variant.file = None;
+        }
+    }
+
     /// A prepared HTML page that revalidates.
     pub fn html(body: impl Into<Bytes>, effort: Effort) -> Self {
         Self::with_effort(body, "text/html; charset=utf-8", REVALIDATE, effort)

@@ -295,12 +295,20 @@ impl Site {
                     prepared.store_in(&mut store);
                 }
             }
-            tracing::debug!(
-                "{} MiB of bodies stored for zero-copy sends",
-                store.len() / (1024 * 1024)
-            );
-            if let Err(e) = store.seal() {
-                tracing::warn!("cannot seal the in-memory file of bodies: {e}");
+            let (stored, backing) = (store.len(), store.backing());
+            match store.finish() {
+                Ok(()) => tracing::debug!(
+                    "{} KiB of bodies stored for zero-copy sends ({backing:?})",
+                    stored / 1024
+                ),
+                Err(e) => {
+                    tracing::warn!(
+                        "cannot write the bodies for zero-copy sends ({e}); copying them instead"
+                    );
+                    for prepared in responses.values_mut() {
+                        prepared.unstore();
+                    }
+                }
             }
         }
         Ok(Site {
