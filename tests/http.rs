@@ -414,6 +414,17 @@ async fn idle_keep_alive_connection_is_closed() {
     );
 }
 
+/// After shutdown, the listener is gone: a new connection is refused.
+async fn assert_refuses_new_connections(addr: SocketAddr) {
+    assert!(
+        timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .unwrap()
+            .is_err(),
+        "a new connection was accepted after shutdown"
+    );
+}
+
 #[tokio::test]
 async fn shutdown_finishes_within_its_deadline_with_a_stalled_client() {
     let limits = Limits {
@@ -444,13 +455,7 @@ async fn shutdown_finishes_within_its_deadline_with_a_stalled_client() {
             "the {name} connection is still open after serve returned"
         );
     }
-    assert!(
-        timeout(WAIT, TcpStream::connect(addr))
-            .await
-            .unwrap()
-            .is_err(),
-        "a new connection was accepted after shutdown"
-    );
+    assert_refuses_new_connections(addr).await;
 }
 
 #[tokio::test]
@@ -495,13 +500,7 @@ async fn requests_in_flight_finish_during_graceful_shutdown() {
         Ok(result) => result.unwrap().unwrap(),
         Err(_) => panic!("serve did not return once its last request was answered"),
     }
-    assert!(
-        timeout(WAIT, TcpStream::connect(addr))
-            .await
-            .unwrap()
-            .is_err(),
-        "a new connection was accepted after shutdown"
-    );
+    assert_refuses_new_connections(addr).await;
 }
 
 #[tokio::test]
