@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -32,10 +33,10 @@ pub struct SiteConfig {
     pub support: Support,
     /// Connection limits and timeouts.
     #[serde(default)]
-    pub server: crate::server::Limits,
+    pub server: Limits,
     /// What `check` warns about.
     #[serde(default)]
-    pub check: crate::lint::CheckConfig,
+    pub check: CheckConfig,
 }
 
 /// The support call to action shown after every article and in the footer.
@@ -48,6 +49,106 @@ pub struct Support {
     pub line: String,
     /// The link's own text; it must make sense read on its own.
     pub label: String,
+}
+
+/// Connection limits and timeouts; `[server]` in `site.toml`, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawLimits")]
+pub struct Limits {
+    /// Time a client may take to send a request's head. The clock starts
+    /// whenever the connection waits for a request, so it also caps how
+    /// long a keep-alive connection may idle.
+    pub header_read_timeout: Duration,
+    /// Time a new connection may take to send its first byte.
+    pub first_byte_timeout: Duration,
+    /// Time an open connection may go with no bytes either way.
+    pub idle_timeout: Duration,
+    /// Connections open at once; more wait in the kernel's listen queue.
+    pub max_connections: usize,
+    /// Time requests in flight get after a shutdown signal.
+    pub shutdown_deadline: Duration,
+    /// Longest request target; longer gets 414.
+    pub max_uri_bytes: usize,
+    /// Most bytes of request headers; more gets 431.
+    pub max_header_bytes: usize,
+    /// Most bytes of a posted form; more gets 413.
+    pub max_body_bytes: usize,
+    /// Time a client may take to send a request's body; longer gets 408.
+    pub body_timeout: Duration,
+    /// Time a request may take from its head to its answer; longer gets 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        RawLimits::default().into()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLimits {
+    header_read_timeout: u64,
+    first_byte_timeout: u64,
+    idle_timeout: u64,
+    max_connections: usize,
+    shutdown_deadline: u64,
+    max_uri_bytes: usize,
+    max_header_bytes: usize,
+    max_body_bytes: usize,
+    body_timeout: u64,
+    request_timeout: u64,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: 10,
+            first_byte_timeout: 5,
+            idle_timeout: 5,
+            max_connections: 4096,
+            shutdown_deadline: 10,
+            max_uri_bytes: 8192,
+            max_header_bytes: 16384,
+            max_body_bytes: 32 * 1024,
+            body_timeout: 10,
+            request_timeout: 30,
+        }
+    }
+}
+
+impl From<RawLimits> for Limits {
+    fn from(raw: RawLimits) -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(raw.header_read_timeout.max(1)),
+            first_byte_timeout: Duration::from_secs(raw.first_byte_timeout.max(1)),
+            idle_timeout: Duration::from_secs(raw.idle_timeout.max(1)),
+            max_connections: raw.max_connections.max(1),
+            shutdown_deadline: Duration::from_secs(raw.shutdown_deadline),
+            max_uri_bytes: raw.max_uri_bytes.max(256),
+            max_header_bytes: raw.max_header_bytes.max(1024),
+            max_body_bytes: raw.max_body_bytes.max(1024),
+            body_timeout: Duration::from_secs(raw.body_timeout.max(1)),
+            request_timeout: Duration::from_secs(raw.request_timeout.max(1)),
+        }
+    }
+}
+
+/// Settings for the warnings; `[check]` in `site.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// An article whose `reviewed` date is older than this many days gets
+    /// a warning.
+    pub review_after_days: u32,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        Self {
+            review_after_days: 365,
+        }
+    }
 }
 
 /// Settings that differ per deployment and win over `site.toml`.
@@ -132,6 +233,21 @@ impl SiteConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_read_from_toml_in_seconds_with_defaults() {
+        let limits: Limits =
+            toml::from_str("header_read_timeout = 3\nmax_connections = 7").unwrap();
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(limits.max_connections, 7);
+        assert_eq!(limits.idle_timeout, Limits::default().idle_timeout);
+        assert_eq!(limits.max_body_bytes, 32 * 1024);
+    }
+
+    #[test]
+    fn unknown_limit_is_refused() {
+        assert!(toml::from_str::<Limits>("header_timeout = 3").is_err());
+    }
 
     const GOOD: &str = r#"
 title = "T"

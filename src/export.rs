@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::encoding::Encoding;
-use crate::http;
-use crate::prepared::Prepared;
-use crate::site::Site;
+use crate::render::Pages;
+use crate::render::encoding::Encoding;
+use crate::render::prepared::Prepared;
+use crate::serve::middleware as http;
 
 /// What `build` wrote.
 #[derive(Debug, Default)]
@@ -59,57 +59,57 @@ fn write_prepared(
         if chosen == encoding {
             let mut name = relative.as_os_str().to_owned();
             name.push(encoding.suffix());
-            write(out, Path::new(&name), &body, summary)?;
+            write(out, Path::new(&name), body, summary)?;
         }
     }
     Ok(())
 }
 
-/// Writes every URL of `site` under `out`, with `.gz` and `.br` siblings,
+/// Writes every URL of `pages` under `out`, with `.gz` and `.br` siblings,
 /// a `404.html`, and `nginx/` configuration that serves it all with the
 /// same headers and redirects as the server.
-pub fn build(site: &Site, out: &Path) -> std::io::Result<Summary> {
+pub fn build(pages: &Pages, out: &Path) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     std::fs::create_dir_all(out)?;
-    let mut paths: Vec<&String> = site.responses.keys().collect();
+    let mut paths: Vec<&String> = pages.responses.keys().collect();
     paths.sort();
     for path in paths {
         if path == "/healthz" {
             // A liveness probe belongs to a running server, not to files.
             continue;
         }
-        let prepared = &site.responses[path];
+        let prepared = &pages.responses[path];
         write_prepared(out, &file_for(path, prepared), prepared, &mut summary)?;
     }
-    let mut previews: Vec<&String> = site.previews.keys().collect();
+    let mut previews: Vec<&String> = pages.previews.keys().collect();
     previews.sort();
     for path in previews {
-        let png = site.previews[path]
+        let png = pages.previews[path]
             .png()
             .ok_or_else(|| std::io::Error::other(format!("drawing {path} failed")))?;
         write_prepared(out, &file_for(path, &png), &png, &mut summary)?;
     }
-    write_prepared(out, Path::new("404.html"), &site.not_found, &mut summary)?;
+    write_prepared(out, Path::new("404.html"), &pages.not_found, &mut summary)?;
     let root = std::fs::canonicalize(out)?;
     write(
         out,
         Path::new("nginx/redirects.conf"),
-        redirects_conf(site).as_bytes(),
+        redirects_conf(pages).as_bytes(),
         &mut summary,
     )?;
     write(
         out,
         Path::new("nginx/site.conf"),
-        site_conf(site, &root).as_bytes(),
+        site_conf(pages, &root).as_bytes(),
         &mut summary,
     )?;
     Ok(summary)
 }
 
 /// One exact-match `location` per old path, each a single 301 hop.
-pub fn redirects_conf(site: &Site) -> String {
+pub fn redirects_conf(pages: &Pages) -> String {
     let mut conf = String::from("# Old paths of articles (their `aliases`): one 301 hop each.\n");
-    let mut redirects: Vec<(&String, &String)> = site.redirects.iter().collect();
+    let mut redirects: Vec<(&String, &String)> = pages.site.redirects.iter().collect();
     redirects.sort();
     for (from, to) in redirects {
         let _ = writeln!(conf, "location = {from} {{ return 301 {to}; }}");
@@ -119,9 +119,9 @@ pub fn redirects_conf(site: &Site) -> String {
 
 /// A `server { ... }` body for nginx serving the export at `root`: the
 /// same headers, caching and redirects as the Rust server.
-pub fn site_conf(site: &Site, root: &Path) -> String {
+pub fn site_conf(pages: &Pages, root: &Path) -> String {
     let root = root.display();
-    let https = site.config.base_url.starts_with("https://");
+    let https = pages.site.config.base_url.starts_with("https://");
     let mut headers = String::new();
     for (name, value) in http::security_header_list(https, false) {
         let _ = writeln!(
@@ -174,8 +174,8 @@ location / {{
     try_files $uri $uri.html =404;
 }}
 "#,
-        revalidate = crate::prepared::REVALIDATE,
-        immutable = crate::prepared::IMMUTABLE,
+        revalidate = crate::render::prepared::REVALIDATE,
+        immutable = crate::render::prepared::IMMUTABLE,
     )
 }
 

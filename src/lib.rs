@@ -1,29 +1,21 @@
 //! advice-site: a server-rendered advice website for parents dealing with
 //! the Child Maintenance Service.
 //!
-//! Everything is loaded, checked, cross-linked and rendered once
-//! ([`site::Site::load`]); the server ([`routes::app`]) only looks up bytes.
+//! Data flows one way, and the folders follow it:
+//! `content` (the author's files, checked) → `site` (one read-only model,
+//! cross-linked) → `render` (every page prepared as bytes) → `serve` (axum,
+//! hyper and tower-http answering requests). [`load::load`] runs the first
+//! three; `export` writes what `render` made to files.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod blob;
 pub mod config;
 pub mod content;
-pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod fingerprint;
-pub mod h1;
-pub mod handlers;
-pub mod http;
-pub mod lint;
+pub mod load;
 pub mod markdown;
-pub mod pages;
-pub mod prepared;
-pub mod preview;
-pub mod reload;
-pub mod routes;
-pub mod server;
-pub mod share;
+pub mod render;
+pub mod serve;
 pub mod site;
-pub mod state;

@@ -10,11 +10,9 @@ use clap::{Parser, Subcommand};
 
 use advice_site::config::{Overrides, SiteConfig};
 use advice_site::error::LoadError;
-use advice_site::reload;
-use advice_site::routes;
-use advice_site::server;
-use advice_site::site::{LoadOptions, Site};
-use advice_site::state::AppState;
+use advice_site::render::Pages;
+use advice_site::serve::{self, AppState, reload, server};
+use advice_site::site::LoadOptions;
 
 // glibc's malloc gives brotli's multi-megabyte tables back to the kernel
 // after every page and faults them in again for the next, which doubled
@@ -117,9 +115,9 @@ fn load(
     config: &std::path::Path,
     overrides: &Overrides,
     options: &LoadOptions,
-) -> Result<Site, LoadError> {
+) -> Result<Pages, LoadError> {
     let config = SiteConfig::load(config, overrides)?;
-    Site::load(config, options)
+    advice_site::load::load(config, options)
 }
 
 fn report(err: &LoadError) {
@@ -137,16 +135,16 @@ fn check(
     strict: bool,
 ) -> ExitCode {
     match load(config, overrides, options) {
-        Ok(site) => {
-            for warning in &site.warnings {
+        Ok(pages) => {
+            for warning in &pages.site.warnings {
                 println!("{warning}");
             }
-            let n = site.warnings.len();
+            let n = pages.site.warnings.len();
             println!(
                 "{}: {} articles, {} URLs checked, {n} warning{}",
                 if strict && n > 0 { "failed" } else { "ok" },
-                site.articles.len(),
-                site.responses.len() + site.previews.len(),
+                pages.site.articles.len(),
+                pages.responses.len() + pages.previews.len(),
                 if n == 1 { "" } else { "s" }
             );
             if strict && n > 0 {
@@ -198,27 +196,31 @@ fn serve(
     options: &LoadOptions,
     watch: bool,
 ) -> ExitCode {
+    // Logs are written by a thread of their own, so a slow terminal or
+    // pipe never holds up a response; the guard flushes them at exit.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
+        .with_writer(writer)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "advice_site=info".into()),
         )
         .init();
     let started = Instant::now();
-    let site = match load(config, overrides, options) {
-        Ok(site) => site,
+    let pages = match load(config, overrides, options) {
+        Ok(pages) => pages,
         Err(err) => {
             report(&err);
             return ExitCode::FAILURE;
         }
     };
-    let addr = site.config.listen;
-    for warning in &site.warnings {
+    let addr = pages.site.config.listen;
+    for warning in &pages.site.warnings {
         tracing::warn!("{warning}");
     }
     tracing::info!(
         "loaded {} articles in {:.1} ms",
-        site.articles.len(),
+        pages.site.articles.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
     let runtime = match tokio::runtime::Runtime::new() {
@@ -231,8 +233,8 @@ fn serve(
     let result = runtime.block_on(async {
         let listener = server::bind(addr).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let limits = site.config.server;
-        let state = AppState::new(site);
+        let limits = pages.site.config.server;
+        let state = AppState::new(pages);
         let loader: reload::Loader = {
             let (config, overrides, options) =
                 (config.to_path_buf(), overrides.clone(), options.clone());
@@ -251,7 +253,7 @@ fn serve(
         tokio::spawn(reload::forward_sighup(watching.trigger.clone()));
         server::serve(
             listener,
-            routes::service(state),
+            serve::app(state),
             limits,
             server::shutdown_signal(),
         )

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use advice_site::config::Limits;
 use advice_site::config::{Overrides, SiteConfig};
-use advice_site::reload::{self, Loader, Watching};
-use advice_site::routes;
-use advice_site::server::{self, Limits};
-use advice_site::site::{LoadOptions, Site};
-use advice_site::state::AppState;
+use advice_site::load::load as load_site;
+use advice_site::serve::reload::{self, Loader, Watching};
+use advice_site::serve::{self, AppState, server};
+use advice_site::site::LoadOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -68,7 +68,7 @@ impl Live {
             let (config_path, options) = (config_path.clone(), options.clone());
             move || {
                 let config = SiteConfig::load(&config_path, &Overrides::default())?;
-                Site::load(config, &options)
+                load_site(config, &options)
             }
         };
         let site = load().unwrap();
@@ -82,7 +82,7 @@ impl Live {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server::serve(
             listener,
-            routes::service(state),
+            serve::app(state),
             Limits::default(),
             async {
                 let _ = stopped.await;

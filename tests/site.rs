@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use advice_site::config::{Overrides, SiteConfig};
 use advice_site::content::Kind;
 use advice_site::error::{LoadError, Problem};
-use advice_site::routes;
-use advice_site::site::{LoadOptions, Site};
-use advice_site::state::AppState;
+use advice_site::load::load as load_site;
+use advice_site::serve::{self, AppState};
+use advice_site::site::LoadOptions;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -39,13 +39,13 @@ fn real_config() -> SiteConfig {
 
 /// Loads the real configuration with the articles in `content` (relative to
 /// the crate root) and the real static folder.
-fn try_load(content: &str, drafts: bool) -> Result<Site, LoadError> {
+fn try_load(content: &str, drafts: bool) -> Result<advice_site::render::Pages, LoadError> {
     let options = LoadOptions {
         content_dir: manifest(content),
         static_dir: manifest("static"),
         drafts,
     };
-    Site::load(real_config(), &options)
+    load_site(real_config(), &options)
 }
 
 fn load(content: &str, drafts: bool) -> AppState {
@@ -61,7 +61,7 @@ fn load(content: &str, drafts: bool) -> AppState {
 fn real_site() -> (AppState, Router) {
     static REAL: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
     let state = REAL.get_or_init(|| load("content", false)).clone();
-    let app = routes::app(state.clone());
+    let app = serve::app(state.clone());
     (state, app)
 }
 
@@ -222,7 +222,8 @@ fn tags(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn home_lists_every_article_newest_first() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     assert!(!site.articles.is_empty(), "the real site has articles");
     let home = page(&app, "/").await;
 
@@ -250,7 +251,8 @@ async fn home_lists_every_article_newest_first() {
 #[tokio::test]
 async fn every_article_answers_200_with_its_title_in_h1_and_title_tag() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     for article in &site.articles {
         let html = page(&app, &article.url()).await;
         assert_eq!(html.matches("<h1").count(), 1, "{}: one h1", article.slug);
@@ -318,7 +320,7 @@ async fn crawl_from_home_finds_no_broken_link_or_anchor() {
             "{on} links to {href}, but {target} has no id=\"{fragment}\""
         );
     }
-    let articles = state.site().articles.len();
+    let articles = state.pages().site.articles.len();
     assert!(
         crawled.len() > articles,
         "crawled {} pages, expected at least {} (home and every article)",
@@ -337,7 +339,8 @@ fn crawl_ids(crawled: &mut HashMap<String, HashSet<String>>, path: &str, body: &
 #[tokio::test]
 async fn every_article_has_support_link_disclaimer_dates_related_and_footnotes_both_ways() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let support = format!("href=\"{}\"", site.config.support.url);
     let mut footnotes_seen = 0;
     for a in &site.articles {
@@ -414,7 +417,7 @@ async fn long_articles_show_a_contents_list() {
         flagship.contains("<nav class=\"contents\""),
         "the flagship guide opens with a contents list"
     );
-    for a in &state.site().articles {
+    for a in &state.pages().site.articles {
         let html = page(&app, &a.url()).await;
         let Some(contents) = between(&html, "<nav class=\"contents\"", "</nav>") else {
             continue;
@@ -440,7 +443,7 @@ async fn long_articles_show_a_contents_list() {
         assert_eq!(entries, sections, "{}: contents", a.slug);
     }
     // A one-paragraph article has nothing to list.
-    let short = routes::app(load("tests/fixtures/drafts", false));
+    let short = serve::app(load("tests/fixtures/drafts", false));
     let html = page(&short, "/published").await;
     assert!(!html.contains("<nav class=\"contents\""), "{html}");
 }
@@ -448,7 +451,8 @@ async fn long_articles_show_a_contents_list() {
 #[tokio::test]
 async fn linked_from_lists_articles_that_link_here() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let mut links_to: HashMap<String, HashSet<String>> = HashMap::new();
     let mut pages = HashMap::new();
     for a in &site.articles {
@@ -491,7 +495,7 @@ async fn unknown_path_gets_the_404_page() {
 #[tokio::test]
 async fn head_works_wherever_get_does() {
     let (state, app) = real_site();
-    let article = state.site().articles[0].url();
+    let article = state.pages().site.articles[0].url();
     for path in ["/", article.as_str(), "/static/site.css"] {
         let (get_status, get_headers, _) = get(&app, path).await;
         let (status, headers, body) = request(&app, Method::HEAD, path).await;
@@ -509,7 +513,7 @@ async fn head_works_wherever_get_does() {
 #[tokio::test]
 async fn post_gets_405_with_allow_header() {
     let (state, app) = real_site();
-    let article = state.site().articles[0].url();
+    let article = state.pages().site.articles[0].url();
     for path in ["/", article.as_str(), "/static/site.css"] {
         let (status, headers, body) = request(&app, Method::POST, path).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "POST {path}");
@@ -535,7 +539,7 @@ async fn static_stylesheet_is_served_with_css_type() {
     let on_disk = std::fs::read_to_string(manifest("static/site.css")).unwrap();
     assert_eq!(body.lines().next(), on_disk.lines().next());
     // Pages link the fingerprinted copy, which may be cached for a year.
-    let hashed = state.site().asset_urls.url("site.css");
+    let hashed = state.pages().site.asset_urls.url("site.css");
     assert_ne!(hashed, "/static/site.css");
     let home = page(&app, "/").await;
     assert!(
@@ -560,8 +564,8 @@ async fn static_stylesheet_is_served_with_css_type() {
 #[tokio::test]
 async fn title_with_script_is_escaped() {
     let state = load("tests/fixtures/escaping", false);
-    let app = routes::app(state.clone());
-    let article = &state.site().articles[0];
+    let app = serve::app(state.clone());
+    let article = &state.pages().site.articles[0];
     assert!(article.title.contains("<script>"), "the fixture is hostile");
     for path in ["/".to_string(), article.url(), "/no-such-page".to_string()] {
         let (_, _, html) = get(&app, &path).await;
@@ -569,7 +573,7 @@ async fn title_with_script_is_escaped() {
         // The only scripts are the site's own: structured data and share.js.
         let share_js = format!(
             "<script src=\"{}\" defer>",
-            state.site().asset_urls.url("share.js")
+            state.pages().site.asset_urls.url("share.js")
         );
         let ours = ["<script type=\"application/ld+json\">", share_js.as_str()];
         let openings: Vec<&String> = tags.iter().filter(|t| t.starts_with("<script")).collect();
@@ -605,7 +609,7 @@ async fn title_with_script_is_escaped() {
 async fn drafts_are_hidden_unless_asked_for() {
     let draft = "/unfinished";
     let state = load("tests/fixtures/drafts", false);
-    let app = routes::app(state);
+    let app = serve::app(state);
     let (status, _, not_found) = get(&app, draft).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -619,7 +623,7 @@ async fn drafts_are_hidden_unless_asked_for() {
         "home lists the draft"
     );
 
-    let app = routes::app(load("tests/fixtures/drafts", true));
+    let app = serve::app(load("tests/fixtures/drafts", true));
     let html = page(&app, draft).await;
     assert!(html.contains("(draft)"), "a served draft is labelled");
     let home = page(&app, "/").await;
@@ -900,7 +904,8 @@ async fn assert_redirects_once(app: &Router, from: &str, to: &str) {
 #[tokio::test]
 async fn every_page_has_an_absolute_canonical_url() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     assert!(base.starts_with("http"), "base_url {base} is absolute");
     let paths = std::iter::once("/".to_string()).chain(site.articles.iter().map(|a| a.url()));
@@ -933,7 +938,8 @@ async fn every_page_has_an_absolute_canonical_url() {
 #[tokio::test]
 async fn preview_tags_match_front_matter() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     let mut images = HashSet::new();
     for a in &site.articles {
@@ -1004,7 +1010,8 @@ async fn preview_tags_match_front_matter() {
 #[tokio::test]
 async fn json_ld_describes_each_article() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     let mut kinds = HashSet::new();
     for a in &site.articles {
@@ -1081,7 +1088,8 @@ async fn json_ld_describes_each_article() {
 #[tokio::test]
 async fn preview_image_is_a_1200_by_630_png_with_long_caching() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     let pages = std::iter::once("/".to_string()).chain(site.articles.iter().map(|a| a.url()));
     let mut drawn = HashSet::new();
@@ -1135,7 +1143,8 @@ async fn share_links_carry_the_title_and_url_without_tracking() {
         ("LinkedIn", "https://www.linkedin.com/", "url", None),
     ];
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     for a in &site.articles {
         let html = page(&app, &a.url()).await;
         let slug = &a.slug;
@@ -1236,7 +1245,7 @@ fn decode_percent(text: &str) -> String {
 async fn heading_links_give_shareable_section_urls() {
     let (state, app) = real_site();
     let mut headings = 0;
-    for a in &state.site().articles {
+    for a in &state.pages().site.articles {
         let html = page(&app, &a.url()).await;
         // The site's own "Sources and notes" heading is not a section of
         // the article, so it is left out.
@@ -1267,8 +1276,9 @@ async fn heading_links_give_shareable_section_urls() {
 #[tokio::test]
 async fn aliases_answer_a_single_301_to_the_canonical_url() {
     let state = load("tests/fixtures/aliases", false);
-    let app = routes::app(state.clone());
-    let site = state.site();
+    let app = serve::app(state.clone());
+    let pages = state.pages();
+    let site = &pages.site;
     let moved = site
         .articles
         .iter()
@@ -1298,7 +1308,7 @@ async fn aliases_answer_a_single_301_to_the_canonical_url() {
 #[tokio::test]
 async fn url_variants_redirect_once() {
     let (state, app) = real_site();
-    for a in &state.site().articles {
+    for a in &state.pages().site.articles {
         let url = a.url();
         let upper = url.to_uppercase();
         for (from, to) in [
@@ -1381,7 +1391,8 @@ fn an_alias_for_a_page_the_site_serves_is_a_load_error() {
 #[tokio::test]
 async fn feed_parses_and_lists_every_article() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     let (status, headers, body) = request_bytes(&app, Method::GET, "/feed.xml").await;
     assert_eq!(status, StatusCode::OK);
@@ -1444,7 +1455,8 @@ async fn feed_parses_and_lists_every_article() {
 #[tokio::test]
 async fn sitemap_lists_every_article_with_its_review_date() {
     let (state, app) = real_site();
-    let site = state.site();
+    let pages = state.pages();
+    let site = &pages.site;
     let base = &site.config.base_url;
     let (status, headers, sitemap) = get(&app, "/sitemap.xml").await;
     assert_eq!(status, StatusCode::OK);
@@ -1538,7 +1550,7 @@ async fn an_alias_with_accented_letters_redirects_or_is_refused() {
             return;
         }
     };
-    let app = routes::app(site);
+    let app = serve::app(site);
     // The path as it arrives on the wire: UTF-8, percent-encoded.
     assert_redirects_once(&app, "/caf%C3%A9-guide", "/moved").await;
 }

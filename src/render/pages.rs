@@ -7,11 +7,11 @@ use serde_json::json;
 use time::Date;
 use time::macros::format_description;
 
+use super::encoding::Effort;
+use super::prepared::{ERROR, Prepared, REVALIDATE};
+use super::preview;
+use super::share::{self, ShareLink};
 use crate::config::SiteConfig;
-use crate::encoding::Effort;
-use crate::prepared::{ERROR, Prepared, REVALIDATE};
-use crate::preview;
-use crate::share::{self, ShareLink};
 use crate::site::{Article, AssetUrls};
 
 /// Every page of the site, keyed by URL path.
@@ -143,9 +143,9 @@ fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 
-fn article_meta(config: &SiteConfig, article: &Article) -> Meta {
+fn article_meta(config: &SiteConfig, article: &Article, image_path: &str) -> Meta {
     let base = &config.base_url;
-    let image_url = format!("{base}{}", article.image_path);
+    let image_url = format!("{base}{image_path}");
     let kind = match article.kind {
         crate::content::Kind::Guide => "Article",
         crate::content::Kind::News => "NewsArticle",
@@ -277,6 +277,7 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -
 pub fn render(
     config: &SiteConfig,
     articles: &[Article],
+    images: &HashMap<String, String>,
     home_image: &str,
     assets: &AssetUrls,
 ) -> Result<Rendered, askama::Error> {
@@ -305,7 +306,11 @@ pub fn render(
         let page = ArticlePage {
             config,
             assets,
-            meta: article_meta(config, article),
+            meta: article_meta(
+                config,
+                article,
+                images.get(&article.slug).map_or("", String::as_str),
+            ),
             article,
             related: pick(&article.related),
             linked_from: pick(&article.linked_from),

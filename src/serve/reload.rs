@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
+use super::state::AppState;
 use crate::error::LoadError;
-use crate::site::Site;
-use crate::state::AppState;
+use crate::render::Pages;
 
 /// How long the files must stay still before a rebuild starts. Editors save
 /// by writing a temporary file and renaming it over the old one; waiting
@@ -20,7 +20,7 @@ use crate::state::AppState;
 pub const SETTLE: Duration = Duration::from_millis(150);
 
 /// Builds a new site from the files on disk.
-pub type Loader = Arc<dyn Fn() -> Result<Site, LoadError> + Send + Sync>;
+pub type Loader = Arc<dyn Fn() -> Result<Pages, LoadError> + Send + Sync>;
 
 /// What reloads are asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,12 +139,12 @@ async fn run(
         let load = load.clone();
         let result = tokio::task::spawn_blocking(move || load()).await;
         match result {
-            Ok(Ok(site)) => {
-                for warning in &site.warnings {
+            Ok(Ok(pages)) => {
+                for warning in &pages.site.warnings {
                     tracing::warn!("{warning}");
                 }
-                let articles = site.articles.len();
-                state.replace(site);
+                let articles = pages.site.articles.len();
+                state.replace(pages);
                 counters.succeeded.fetch_add(1, Ordering::SeqCst);
                 tracing::info!(
                     "reloaded{}: {articles} articles in {:.0} ms",

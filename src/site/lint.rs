@@ -3,29 +3,13 @@
 
 use time::Date;
 
+use crate::config::CheckConfig;
 use crate::content::Source;
 use crate::error::Problem;
 use crate::site::Article;
 
 /// Longest summary that previews show without cutting it.
 pub const SUMMARY_MAX_CHARS: usize = 160;
-
-/// Settings for the warnings; `[check]` in `site.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CheckConfig {
-    /// An article whose `reviewed` date is older than this many days gets
-    /// a warning.
-    pub review_after_days: u32,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        Self {
-            review_after_days: 365,
-        }
-    }
-}
 
 /// Every warning for the served articles, in file and line order.
 pub fn warnings(

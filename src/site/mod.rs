@@ -1,9 +1,14 @@
-//! The site model: every article parsed, checked, cross-linked and rendered
-//! once at load into a read-only [`Site`] that requests only look things up in.
+//! The site model: every article parsed, checked and cross-linked once at
+//! load into a read-only [`Site`]. It holds no rendered bytes and knows
+//! nothing of HTTP; `render` turns it into pages.
+//!
+//! May use: `config`, `error`, `fingerprint`, `markdown`, `content`.
+
+pub mod lint;
+pub mod paths;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use time::Date;
 
@@ -12,10 +17,6 @@ use crate::content::{self, Kind, Source};
 use crate::error::{LoadError, Problem};
 use crate::fingerprint::fingerprint;
 use crate::markdown::{self, TocEntry};
-use crate::pages;
-use crate::prepared::{IMMUTABLE, Prepared, REVALIDATE};
-use crate::preview;
-use crate::routes;
 
 /// An article shows a contents list when it has at least this many sections.
 const CONTENTS_MIN_SECTIONS: usize = 3;
@@ -68,8 +69,6 @@ pub struct Article {
     pub aliases: Vec<String>,
     /// Absolute canonical URL.
     pub canonical: String,
-    /// Path of the article's preview image.
-    pub image_path: String,
 }
 
 impl Article {
@@ -84,82 +83,46 @@ impl Article {
     }
 }
 
-/// A link-preview card, drawn on first request and then kept.
-#[derive(Debug)]
-pub struct Preview {
-    title: String,
-    site_name: String,
-    footer: String,
-    png: OnceLock<Option<Prepared>>,
-}
-
-impl Preview {
-    fn new(title: &str, config: &SiteConfig) -> Self {
-        Self {
-            title: title.to_string(),
-            site_name: config.title.clone(),
-            footer: host(&config.base_url).to_string(),
-            png: OnceLock::new(),
-        }
-    }
-
-    /// The path it is served at: changes whenever what it shows changes.
-    fn path(&self, name: &str) -> String {
-        let key = format!(
-            "{}\n{}\n{}\n{}",
-            preview::DESIGN_VERSION,
-            self.title,
-            self.site_name,
-            self.footer
-        );
-        format!("/preview/{name}.{}.png", &fingerprint(key.as_bytes())[..12])
-    }
-
-    /// The PNG, drawn once. `None` only if encoding failed.
-    pub fn png(&self) -> Option<Prepared> {
-        self.png
-            .get_or_init(|| {
-                preview::card(&self.title, &self.site_name, &self.footer)
-                    .map(|png| Prepared::new(png, "image/png", IMMUTABLE))
-                    .map_err(|e| {
-                        tracing::error!("drawing the preview of {:?} failed: {e}", self.title);
-                    })
-                    .ok()
-            })
-            .clone()
-    }
-}
-
 /// The host part of an absolute URL, for display.
 pub fn host(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split('/').next().unwrap_or(rest)
 }
 
-/// Everything the server answers with, built once.
+/// Every article checked and cross-linked, with the site's settings and
+/// static files: what `render` needs, built once.
 #[derive(Debug)]
 pub struct Site {
     /// The configuration it was built with.
     pub config: SiteConfig,
     /// Every served article, newest first.
     pub articles: Vec<Article>,
-    /// Every fixed URL the site answers (pages, feed, sitemap, icons,
-    /// static files) with its prepared body.
-    pub responses: HashMap<String, Prepared>,
-    /// Preview cards by URL path.
-    pub previews: HashMap<String, Preview>,
     /// Old paths (lower case, no trailing slash) and where they now live.
     pub redirects: HashMap<String, String>,
+    /// The files in `static/`, read once.
+    pub assets: Vec<Asset>,
     /// Fingerprinted URLs of the static files, which pages link to.
     pub asset_urls: AssetUrls,
     /// Things an author should fix that do not stop the load.
     pub warnings: Vec<Problem>,
-    /// The 404 page.
-    pub not_found: Prepared,
-    /// The page for a request the site will not serve (405, 414, 431).
-    pub unsupported: Prepared,
-    /// The page for a fault of ours.
-    pub error_page: Prepared,
+}
+
+/// One file from `static/`, served as it is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Its path below `static/`, with `/` separators.
+    pub key: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
+    /// Its fingerprinted URL, which caches may keep for a year.
+    pub hashed_url: String,
+}
+
+impl Asset {
+    /// The URL that revalidates: `/static/<key>`.
+    pub fn url(&self) -> String {
+        format!("/static/{}", self.key)
+    }
 }
 
 /// Fingerprinted URLs of the files in `static/`, by file name, so pages
@@ -189,7 +152,7 @@ pub fn fingerprinted_name(name: &str, body: &[u8]) -> String {
 impl Site {
     /// Loads, checks and renders everything. Reports every problem found,
     /// not only the first.
-    pub fn load(config: SiteConfig, options: &LoadOptions) -> Result<Self, LoadError> {
+    pub fn build(config: SiteConfig, options: &LoadOptions) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
         let mut sources = Vec::new();
         // Articles that exist but failed to read: their own problem is
@@ -226,102 +189,42 @@ impl Site {
             check_references(source, &by_slug, &draft_slugs, &broken, &mut problems);
         }
         let redirects = collect_aliases(&sources, &mut problems);
-        let (mut responses, asset_urls) = load_assets(&options.static_dir)?;
+        let (assets, asset_urls) = load_assets(&options.static_dir)?;
+        let asset_paths: HashSet<String> = assets
+            .iter()
+            .flat_map(|a| [a.url(), a.hashed_url.clone()])
+            .collect();
         for source in &sources {
-            check_site_links(source, &by_slug, &responses, &mut problems);
+            check_site_links(source, &by_slug, &asset_paths, &mut problems);
         }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems.into());
         }
 
-        let mut previews = HashMap::new();
-        let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
-        for source in &sources {
-            let preview = Preview::new(&source.front.title, &config);
-            let image_path = preview.path(&source.slug);
-            previews.insert(image_path.clone(), preview);
-            articles.push(build_article(source, &config.base_url, image_path));
-        }
+        let mut articles: Vec<Article> = sources
+            .iter()
+            .map(|source| build_article(source, &config.base_url))
+            .collect();
         articles.sort_by(|a, b| {
             b.published
                 .cmp(&a.published)
                 .then_with(|| a.title.cmp(&b.title))
         });
         link_backwards(&mut articles);
-        let warnings = crate::lint::warnings(
+        let warnings = lint::warnings(
             &sources,
             &articles,
             config.check,
             time::OffsetDateTime::now_utc().date(),
         );
-        let home_preview = Preview::new(&config.tagline, &config);
-        let home_image = home_preview.path("home");
-        previews.insert(home_image.clone(), home_preview);
-
-        let rendered =
-            pages::render(&config, &articles, &home_image, &asset_urls).map_err(|e| {
-                Problem::new(
-                    Path::new("templates"),
-                    1,
-                    format!("a template failed to render: {e}"),
-                )
-            })?;
-        responses.extend(rendered.responses);
-        for (path, size) in [("/favicon.ico", 32), ("/apple-touch-icon.png", 180)] {
-            let png = preview::icon(size).map_err(|e| {
-                Problem::new(Path::new(path), 1, format!("drawing the icon failed: {e}"))
-            })?;
-            responses.insert(
-                path.to_string(),
-                Prepared::new(png, "image/png", "public, max-age=86400"),
-            );
-        }
-        if let Some(mut store) = crate::blob::Store::new() {
-            // Should the store fill up, the pages every reader meets come
-            // first (home, assets, feed), then articles newest first.
-            let rank: HashMap<String, usize> = articles
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.url(), i + 1))
-                .collect();
-            let mut order: Vec<(usize, String)> = responses
-                .keys()
-                .map(|path| (rank.get(path).copied().unwrap_or(0), path.clone()))
-                .collect();
-            order.sort_unstable();
-            for (_, path) in order {
-                if let Some(prepared) = responses.get_mut(&path) {
-                    prepared.store_in(&mut store);
-                }
-            }
-            let (stored, backing) = (store.len(), store.backing());
-            match store.finish() {
-                Ok(()) => tracing::debug!(
-                    "{} KiB of bodies stored for zero-copy sends ({backing:?})",
-                    stored / 1024
-                ),
-                Err(e) => {
-                    tracing::warn!(
-                        "cannot write the bodies for zero-copy sends ({e}); copying them instead"
-                    );
-                    for prepared in responses.values_mut() {
-                        prepared.unstore();
-                    }
-                }
-            }
-        }
         Ok(Site {
             config,
             articles,
-            responses,
-            previews,
             redirects,
+            assets,
             asset_urls,
             warnings,
-            not_found: rendered.not_found,
-            unsupported: rendered.unsupported,
-            error_page: rendered.error_page,
         })
     }
 
@@ -336,7 +239,7 @@ fn check_slugs(sources: Vec<Source>, problems: &mut Vec<Problem>) -> Vec<Source>
     let mut first: HashMap<String, PathBuf> = HashMap::new();
     let mut kept = Vec::with_capacity(sources.len());
     for source in sources {
-        if routes::RESERVED.contains(&source.slug.as_str()) {
+        if paths::RESERVED.contains(&source.slug.as_str()) {
             problems.push(Problem::new(
                 &source.path,
                 1,
@@ -445,7 +348,7 @@ fn check_references(
 fn check_site_links(
     source: &Source,
     by_slug: &HashMap<&str, &Source>,
-    assets: &HashMap<String, Prepared>,
+    assets: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
     for (written, offset) in &source.doc.site_links {
@@ -457,8 +360,8 @@ fn check_site_links(
         let article = by_slug.get(path.trim_start_matches('/'));
         let served = path == "/"
             || article.is_some()
-            || routes::FIXED.contains(&path)
-            || assets.contains_key(path);
+            || paths::FIXED.contains(&path)
+            || assets.contains(path);
         let message = if !served {
             Some(format!(
                 "broken link `{written}`: the site has no page at {path}; link an article by its file name, like other-article.md"
@@ -480,7 +383,7 @@ fn check_site_links(
     }
 }
 
-fn build_article(source: &Source, base_url: &str, image_path: String) -> Article {
+fn build_article(source: &Source, base_url: &str) -> Article {
     let body_html = markdown::render(&source.doc, &|link| match &link.fragment {
         Some(fragment) => format!("/{}#{fragment}", link.slug),
         None => format!("/{}", link.slug),
@@ -509,7 +412,6 @@ fn build_article(source: &Source, base_url: &str, image_path: String) -> Article
         linked_from: Vec::new(),
         aliases: source.front.aliases.clone(),
         canonical: format!("{base_url}/{}", source.slug),
-        image_path,
     }
 }
 
@@ -548,8 +450,8 @@ fn collect_aliases(sources: &[Source], problems: &mut Vec<Problem>) -> HashMap<S
                     "alias `{alias}` must be a path starting with `/`, without `?`, `#` or spaces"
                 ))
             } else if normal == "/"
-                || routes::RESERVED.contains(&first_segment)
-                || routes::FIXED.contains(&normal.as_str())
+                || paths::RESERVED.contains(&first_segment)
+                || paths::FIXED.contains(&normal.as_str())
             {
                 Some(format!(
                     "alias `{alias}` is a path the site itself uses; remove it"
@@ -592,11 +494,11 @@ fn link_backwards(articles: &mut [Article]) {
 }
 
 /// Reads every regular file under `dir` into memory. Hidden files and
-/// symbolic links are never served.
-/// Each file is served at `/static/<name>` (revalidated) and at its
-/// fingerprinted name (cached for a year), which is what pages link to.
-fn load_assets(dir: &Path) -> Result<(HashMap<String, Prepared>, AssetUrls), Problem> {
-    let mut assets = HashMap::new();
+/// symbolic links are never served. Each file is served at
+/// `/static/<name>` (revalidated) and at its fingerprinted name (cached for
+/// a year), which is what pages link to.
+fn load_assets(dir: &Path) -> Result<(Vec<Asset>, AssetUrls), Problem> {
+    let mut assets = Vec::new();
     let mut urls = HashMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -625,38 +527,18 @@ fn load_assets(dir: &Path) -> Result<(HashMap<String, Prepared>, AssetUrls), Pro
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let kind = content_type(&name);
-                let hashed = format!("/static/{}", fingerprinted_name(&key, &body));
-                let prepared = Prepared::new(body, kind, REVALIDATE);
-                let mut immutable = prepared.clone();
-                immutable.cache_control = IMMUTABLE;
-                assets.insert(format!("/static/{key}"), prepared);
-                assets.insert(hashed.clone(), immutable);
-                urls.insert(key, hashed);
+                let hashed_url = format!("/static/{}", fingerprinted_name(&key, &body));
+                urls.insert(key.clone(), hashed_url.clone());
+                assets.push(Asset {
+                    key,
+                    body,
+                    hashed_url,
+                });
             }
         }
     }
+    assets.sort_by(|a, b| a.key.cmp(&b.key));
     Ok((assets, AssetUrls(urls)))
-}
-
-/// The media type for a file name, by its extension.
-pub fn content_type(name: &str) -> &'static str {
-    match name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        Some("ico") => "image/x-icon",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("woff2") => "font/woff2",
-        _ => "application/octet-stream",
-    }
 }
 
 #[cfg(test)]
@@ -682,7 +564,6 @@ mod tests {
             linked_from: vec![],
             aliases: vec![],
             canonical: String::new(),
-            image_path: String::new(),
         }
     }
 
@@ -722,12 +603,5 @@ mod tests {
     fn host_is_taken_from_the_base_url() {
         assert_eq!(host("https://example.org"), "example.org");
         assert_eq!(host("http://127.0.0.1:3000/x"), "127.0.0.1:3000");
-    }
-
-    #[test]
-    fn content_types_carry_charset_for_text() {
-        assert_eq!(content_type("site.css"), "text/css; charset=utf-8");
-        assert_eq!(content_type("ICON.PNG"), "image/png");
-        assert_eq!(content_type("x"), "application/octet-stream");
     }
 }

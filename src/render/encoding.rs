@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 
 /// A representation the server can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

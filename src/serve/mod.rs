@@ -1,0 +1,25 @@
+//! Serving: the only folder that names axum, hyper or tower-http. The
+//! router (`routes`) answers every request; `middleware` is the policy
+//! around it; `respond` turns prepared bytes into responses; `server` is
+//! the accept loop that hands each connection to hyper; `reload` swaps in a
+//! new site when the files change.
+//!
+//! May use everything below it: `config`, `site`, `render`, `load`.
+
+pub mod form;
+pub mod handlers;
+pub mod middleware;
+pub mod reload;
+pub mod respond;
+pub mod routes;
+pub mod server;
+pub mod state;
+
+pub use state::AppState;
+
+/// The whole application: every route inside the site's policy. `main`
+/// serves it and the tests drive it.
+pub fn app(state: AppState) -> axum::Router {
+    let routes = routes::router(state.clone());
+    middleware::apply(routes, state)
+}

@@ -1,0 +1,26 @@
+//! The URL table: every path the site answers, in one place.
+
+use axum::Router;
+use axum::routing::any;
+
+use super::handlers;
+use super::state::AppState;
+use crate::site::paths::FIXED;
+
+/// Every route, without the policy around them (see `middleware`).
+///
+/// Pages prepared at load take any method and judge it themselves, so that
+/// a method they do not allow gets 405 before any redirect rule runs, and a
+/// path the site does not have gets 404 with no `Allow`, whatever the
+/// method. Routes for forms name their methods.
+pub fn router(state: AppState) -> Router {
+    let mut routes = Router::new()
+        .route("/", any(handlers::prepared))
+        .route("/{slug}", any(handlers::prepared))
+        .route("/static/{*path}", any(handlers::prepared))
+        .route("/preview/{file}", any(handlers::preview));
+    for path in FIXED {
+        routes = routes.route(path, any(handlers::prepared));
+    }
+    routes.fallback(handlers::fallback).with_state(state)
+}

@@ -1,0 +1,17 @@
+//! The URL space the site keeps for itself, which no article slug or alias
+//! may take. `serve::routes` answers these; the model only needs to know
+//! they are taken.
+
+/// First path segments the site owns; no article may take one as its slug.
+pub const RESERVED: &[&str] = &["static", "preview", "healthz"];
+
+/// Paths the site answers with one prepared response each.
+pub const FIXED: &[&str] = &[
+    "/feed.xml",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/favicon.ico",
+    "/apple-touch-icon.png",
+    "/.well-known/security.txt",
+    "/healthz",
+];
