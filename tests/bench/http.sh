@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # HTTP benchmark: the site against nginx serving its own static export, and
 # against a bare hyper server that only hands out bytes (tests/bench/bare.rs).
+# Three kinds of request: a browser's (Accept-Encoding: gzip, deflate, br,
+# zstd), gzip only, and identity (plain). The site runs with its access log
+# on, as in production (written to a file by its non-blocking writer).
 #
 #   tests/bench/http.sh
 #
@@ -19,6 +22,7 @@
 #   BENCH_SECONDS=10      length of one wrk run
 #   BENCH_ROUNDS=3        rounds of alternating runs
 #   BENCH_CONNECTIONS=50  wrk connections
+#   BENCH_MODES="browser gzip plain"  kinds of request to run
 #   BENCH_SERVER_CPU=0    core the servers are pinned to
 #   BENCH_CLIENT_CPU=1    core wrk is pinned to
 set -euo pipefail
@@ -30,7 +34,17 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 ARTICLE=/can-you-sue-the-cms
 SERVERS=(nginx advice-site bare)
-MODES=(plain gzip)
+read -r -a MODES <<<"${BENCH_MODES:-browser gzip plain}"
+BROWSER_ACCEPT='gzip, deflate, br, zstd'
+# accept_args MODE -> sets ARGS to wrk/curl header arguments for MODE
+accept_args() {
+  case $1 in
+  browser) ARGS=(-H "Accept-Encoding: $BROWSER_ACCEPT") ;;
+  gzip) ARGS=(-H 'Accept-Encoding: gzip') ;;
+  plain) ARGS=() ;;
+  *) die "unknown mode '$1' (browser, gzip or plain)" ;;
+  esac
+}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -216,7 +230,7 @@ taskset -c "$SERVER_CPU" nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TM
 PID[nginx]=$!
 STARTED+=("${PID[nginx]}")
 
-TOKIO_WORKER_THREADS=1 RUST_LOG=warn taskset -c "$SERVER_CPU" \
+TOKIO_WORKER_THREADS=1 RUST_LOG=advice_site=info taskset -c "$SERVER_CPU" \
   "$SITE_BIN" serve --listen "127.0.0.1:${PORT[advice-site]}" >"$TMP/advice-site.log" 2>&1 &
 PID[advice-site]=$!
 STARTED+=("${PID[advice-site]}")
@@ -242,9 +256,9 @@ CPU_PID[bare]=${PID[bare]}
 
 # fetch SERVER MODE -> $TMP/check/SERVER.MODE.{headers,body}
 fetch() {
-  local s=$1 mode=$2 out=$TMP/check/$1.$2 args=()
-  [[ $mode == gzip ]] && args=(-H 'Accept-Encoding: gzip')
-  curl -s --fail -D "$out.headers" -o "$out.body" "${args[@]}" "${URL[$s]}" ||
+  local s=$1 mode=$2 out=$TMP/check/$1.$2 ARGS
+  accept_args "$mode"
+  curl -s --fail -D "$out.headers" -o "$out.body" "${ARGS[@]}" "${URL[$s]}" ||
     die "$s did not answer 200 to a $mode request for $ARTICLE"
 }
 header() { # header FILE NAME -> value, lower-cased name match, CR stripped
@@ -255,15 +269,30 @@ mkdir -p "$TMP/check"
 for mode in "${MODES[@]}"; do
   for s in "${SERVERS[@]}"; do fetch "$s" "$mode"; done
 done
+has_mode() { [[ " ${MODES[*]} " == *" $1 "* ]]; }
 for s in "${SERVERS[@]}"; do
-  enc=$(header "$TMP/check/$s.gzip.headers" Content-Encoding)
-  [[ $enc == gzip ]] || die "$s answered Accept-Encoding: gzip with Content-Encoding '${enc:-none}'"
-  gzip -t <"$TMP/check/$s.gzip.body" 2>/dev/null || die "$s's gzip response is not valid gzip"
-  enc=$(header "$TMP/check/$s.plain.headers" Content-Encoding)
-  [[ -z $enc ]] || die "$s answered a request without Accept-Encoding with Content-Encoding '$enc'"
+  if has_mode gzip; then
+    enc=$(header "$TMP/check/$s.gzip.headers" Content-Encoding)
+    [[ $enc == gzip ]] || die "$s answered Accept-Encoding: gzip with Content-Encoding '${enc:-none}'"
+    gzip -t <"$TMP/check/$s.gzip.body" 2>/dev/null || die "$s's gzip response is not valid gzip"
+  fi
+  if has_mode plain; then
+    enc=$(header "$TMP/check/$s.plain.headers" Content-Encoding)
+    [[ -z $enc ]] || die "$s answered a request without Accept-Encoding with Content-Encoding '$enc'"
+  fi
 done
 size() { wc -c <"$1" | tr -d ' '; }
+if has_mode browser; then
+  for s in "${SERVERS[@]}"; do
+    say "browser request: $s sends $(size "$TMP/check/$s.browser.body") bytes ($(header "$TMP/check/$s.browser.headers" Content-Encoding))"
+  done
+  (($(size "$TMP/check/advice-site.browser.body") < $(size "$TMP/check/nginx.browser.body"))) ||
+    say "warning: for a browser's request the site sends no fewer bytes than nginx"
+fi
 for mode in "${MODES[@]}"; do
+  # A browser's request gets brotli from the site and gzip from nginx:
+  # different bytes by design, compared by size above.
+  [[ $mode == browser ]] && continue
   a=$TMP/check/advice-site.$mode.body
   for s in nginx bare; do
     b=$TMP/check/$s.$mode.body
@@ -271,8 +300,8 @@ for mode in "${MODES[@]}"; do
       die "$mode: $s sent $(size "$b") bytes, advice-site $(size "$a"), or different bytes; the export should be byte-identical"
   done
 done
-PLAIN_BYTES=$(size "$TMP/check/advice-site.plain.body")
-GZIP_BYTES=$(size "$TMP/check/advice-site.gzip.body")
+declare -A BYTES
+for mode in "${MODES[@]}"; do BYTES[$mode]=$(size "$TMP/check/advice-site.$mode.body"); done
 
 # Headers are not part of the byte-identity promise, but a difference changes
 # what each server writes per response, so say what differs.
@@ -293,7 +322,7 @@ for mode in "${MODES[@]}"; do
   say "headers ($mode): only nginx: ${only_nginx:-none}; only advice-site: ${only_site:-none}; different values: ${differ[*]:-none}"
   say "  response header bytes: nginx $(size "$n"), advice-site $(size "$a"), bare $(size "$TMP/check/bare.$mode.headers")"
 done
-say "article $ARTICLE: $PLAIN_BYTES bytes plain, $GZIP_BYTES gzip; identical from all three servers"
+say "article $ARTICLE from the site: $(for m in "${MODES[@]}"; do printf '%s %s bytes; ' "$m" "${BYTES[$m]}"; done)gzip and plain identical from all three servers"
 
 # --- runs ----------------------------------------------------------------------
 
@@ -319,15 +348,15 @@ RESULTS=$TMP/results.tsv
 
 # run ROUND MODE SERVER [SECONDS]; ROUND 'warm' runs without recording
 run() {
-  local round=$1 mode=$2 s=$3 seconds=${4:-$SECONDS_PER_RUN} args=() out before after
-  [[ $mode == gzip ]] && args=(-H 'Accept-Encoding: gzip')
+  local round=$1 mode=$2 s=$3 seconds=${4:-$SECONDS_PER_RUN} ARGS out before after
+  accept_args "$mode"
   out=$TMP/wrk.$round.$mode.$s.txt
   kill -0 "${CPU_PID[$s]}" 2>/dev/null || die "$s is no longer running"
   before=$(cpu_ticks "${CPU_PID[$s]}")
   # `time` reports wrk's own CPU time (taskset execs wrk in place).
   local TIMEFORMAT='%U %S'
   { time taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --latency \
-    "${args[@]}" "${URL[$s]}" >"$out" 2>&1; } 2>"$out.time" || {
+    "${ARGS[@]}" "${URL[$s]}" >"$out" 2>&1; } 2>"$out.time" || {
     cat "$out" >&2
     die "wrk failed against $s"
   }
@@ -360,7 +389,7 @@ run() {
   wrk_pct=$(awk -v ms="$duration" '{ printf "%.0f", ($1 + $2) * 1e5 / ms }' "$out.time")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$mode" "$s" "$rps" "$p50" "$p99" \
     "$requests" "$cpu_us" "$errors" "$srv_pct" "$wrk_pct" >>"$RESULTS"
-  printf '%5s  %-5s  %-11s  %10.0f  %9.3f  %9.3f  %10d  %8.2f  %5d  %5d  %6d\n' \
+  printf '%5s  %-7s  %-11s  %10.0f  %9.3f  %9.3f  %10d  %8.2f  %5d  %5d  %6d\n' \
     "$round" "$mode" "$s" "$rps" "$p50" "$p99" "$requests" "$cpu_us" "$srv_pct" "$wrk_pct" "$errors"
 }
 
@@ -372,10 +401,10 @@ done
 
 echo
 echo "GET $ARTICLE, $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run; servers on core $SERVER_CPU, wrk on core $CLIENT_CPU"
-echo "plain: $PLAIN_BYTES bytes; gzip: $GZIP_BYTES bytes. cpu_us = server utime+stime per request (nginx: its"
+echo "site bytes per response: $(for m in "${MODES[@]}"; do printf '%s %s; ' "$m" "${BYTES[$m]}"; done)cpu_us = server utime+stime per request (nginx: its"
 echo "worker); srv% and wrk% = share of its core the server and wrk used during the run."
 echo
-printf '%5s  %-5s  %-11s  %10s  %9s  %9s  %10s  %8s  %5s  %5s  %6s\n' \
+printf '%5s  %-7s  %-11s  %10s  %9s  %9s  %10s  %8s  %5s  %5s  %6s\n' \
   round mode server req/s p50_ms p99_ms requests cpu_us srv% wrk% errors
 for round in $(seq "$ROUNDS"); do
   for mode in "${MODES[@]}"; do
@@ -407,15 +436,15 @@ function median(list,    a, n, i, j, t) {
 }
 END {
   nm = split(modes, M, " "); ns = split(servers, S, " ")
-  printf "%-5s  %-11s  %10s  %9s  %9s  %8s  %5s  %5s  %6s\n", "mode", "server", "req/s", "p50_ms", "p99_ms", "cpu_us", "srv%", "wrk%", "errors"
+  printf "%-7s  %-11s  %10s  %9s  %9s  %8s  %5s  %5s  %6s\n", "mode", "server", "req/s", "p50_ms", "p99_ms", "cpu_us", "srv%", "wrk%", "errors"
   for (i = 1; i <= nm; i++) for (j = 1; j <= ns; j++) {
     k = M[i] SUBSEP S[j]
     med_rps[k] = median(rps[k]); med_p99[k] = median(p99[k]); med_cpu[k] = median(cpu[k])
-    printf "%-5s  %-11s  %10.0f  %9.3f  %9.3f  %8.2f  %5.0f  %5.0f  %6d\n", M[i], S[j], med_rps[k], median(p50[k]), med_p99[k],
+    printf "%-7s  %-11s  %10.0f  %9.3f  %9.3f  %8.2f  %5.0f  %5.0f  %6d\n", M[i], S[j], med_rps[k], median(p50[k]), med_p99[k],
       med_cpu[k], median(srv[k]), median(wrk[k]), err[k]
   }
   print ""
-  printf "%-5s  %19s  %19s  %17s  %17s\n", "mode", "site/nginx req/s", "site p99<=nginx p99", "site cpu / bare", "nginx cpu / bare"
+  printf "%-7s  %17s  %17s  %17s  %17s\n", "mode", "site/nginx req/s", "site/nginx p99", "site cpu / bare", "nginx cpu / bare"
   for (i = 1; i <= nm; i++) {
     m = M[i]; ratio = ""; cs = ""; cn = ""
     for (r in rounds) {
@@ -425,8 +454,8 @@ END {
         cn = cn " " r_cpu[r, m, "nginx"] / r_cpu[r, m, "bare"]
       }
     }
-    printf "%-5s  %19.2f  %19s  %16.2fx  %16.2fx\n", m, median(ratio),
-      (med_p99[m SUBSEP "advice-site"] <= med_p99[m SUBSEP "nginx"] ? "yes" : "no"),
+    printf "%-7s  %17.2f  %17.2f  %16.2fx  %16.2fx\n", m, median(ratio),
+      (med_p99[m SUBSEP "nginx"] > 0 ? med_p99[m SUBSEP "advice-site"] / med_p99[m SUBSEP "nginx"] : 0),
       median(cs), median(cn)
   }
 }' "$RESULTS"
