@@ -196,11 +196,18 @@ fn serve(
     options: &LoadOptions,
     watch: bool,
 ) -> ExitCode {
-    // Logs are written by a thread of their own, so a slow terminal or
-    // pipe never holds up a response; the guard flushes them at exit.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
+    // Logs are written in batches by a thread of their own, so a slow
+    // terminal or pipe never holds up a response; the guard flushes at exit.
+    let (writer, _flush_on_exit) = match serve::log_writer::batched(std::io::stderr()) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("cannot start the log writer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "advice_site=info".into()),

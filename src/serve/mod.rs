@@ -6,8 +6,10 @@
 //!
 //! May use everything below it: `config`, `site`, `render`, `load`.
 
+pub mod deadlines;
 pub mod form;
 pub mod handlers;
+pub mod log_writer;
 pub mod middleware;
 pub mod reload;
 pub mod respond;
