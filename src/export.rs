@@ -131,10 +131,20 @@ pub fn site_conf(pages: &Pages, root: &Path) -> String {
             value.to_str().unwrap_or("")
         );
     }
+    let app = pages.site.config.listen;
+    let mut dynamic = String::new();
+    for path in crate::site::paths::DYNAMIC {
+        let _ = writeln!(
+            dynamic,
+            "location = {path} {{\n    proxy_pass http://{app};\n    proxy_set_header Host $host;\n}}"
+        );
+    }
     format!(
         r#"# nginx configuration for the static export in {root}. Include it in a
 # server block:  server {{ listen 80; include {root}/nginx/site.conf; }}
 # Needs only stock nginx: precompressed .gz files are served by gzip_static.
+# Pages made per request (the deadline checker) are proxied to the
+# application at {app} (`listen` when this was built); it sets its own headers.
 root {root};
 charset utf-8;
 charset_types text/css text/plain application/atom+xml application/xml image/svg+xml text/javascript;
@@ -169,7 +179,7 @@ location ^~ /preview/ {{
 {headers}    add_header Cache-Control "{immutable}" always;
 }}
 location ^~ /nginx/ {{ return 404; }}
-location / {{
+{dynamic}location / {{
 {headers}    add_header Cache-Control "{revalidate}" always;
     try_files $uri $uri.html =404;
 }}
@@ -182,6 +192,30 @@ location / {{
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Overrides, SiteConfig};
+    use crate::site::LoadOptions;
+
+    #[test]
+    fn dynamic_paths_are_proxied_to_the_application() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = SiteConfig::load(&root.join("site.toml"), &Overrides::default()).unwrap();
+        let listen = config.listen;
+        let options = LoadOptions {
+            content_dir: root.join("content"),
+            static_dir: root.join("static"),
+            drafts: false,
+        };
+        let pages = crate::load::load(config, &options).unwrap();
+        let conf = site_conf(&pages, Path::new("/srv/site"));
+        for path in crate::site::paths::DYNAMIC {
+            assert!(
+                conf.contains(&format!(
+                    "location = {path} {{\n    proxy_pass http://{listen};"
+                )),
+                "{path} is not proxied:\n{conf}"
+            );
+        }
+    }
 
     #[test]
     fn pages_become_html_files_and_other_paths_stay() {

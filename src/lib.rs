@@ -19,3 +19,4 @@ pub mod markdown;
 pub mod render;
 pub mod serve;
 pub mod site;
+pub mod tools;

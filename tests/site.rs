@@ -1640,3 +1640,340 @@ fn check_warns_about_each_authoring_slip_with_file_and_line() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The deadline checker (/deadlines): every step a link, every answer checked
+// ---------------------------------------------------------------------------
+
+mod deadlines {
+    use super::*;
+    use advice_site::tools::deadlines::{long_date, today_in_uk};
+    use time::{Date, Duration};
+
+    /// `?letter=…&day=…&month=…&year=…` for `date`.
+    fn dated(letter: &str, date: Date) -> String {
+        format!(
+            "/deadlines?letter={letter}&day={}&month={}&year={}",
+            date.day(),
+            u8::from(date.month()),
+            date.year()
+        )
+    }
+
+    /// The text of the page's `<h1>`, tags removed.
+    fn h1(body: &str) -> String {
+        let inner = between(body, "<h1", "</h1>").unwrap_or("");
+        let inner = inner.split_once('>').map_or(inner, |(_, rest)| rest);
+        decode(
+            &inner
+                .replace("<span class=\"result-date\">", "")
+                .replace("</span>", ""),
+        )
+    }
+
+    async fn checker(path: &str) -> (StatusCode, HeaderMap, String) {
+        let (_, app) = real_site();
+        get(&app, path).await
+    }
+
+    fn assert_private_and_unindexed(headers: &HeaderMap, body: &str, path: &str) {
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "private, no-store",
+            "{path}: a page that changes daily must not be cached publicly"
+        );
+        assert!(
+            body.contains(r#"<meta name="robots" content="noindex">"#),
+            "{path}: not noindex"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_start_page_says_what_it_does_and_asks_the_first_question() {
+        let (status, headers, body) = checker("/deadlines").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_private_and_unindexed(&headers, &body, "/deadlines");
+        assert!(body.contains("not legal advice"), "no disclaimer");
+        assert!(body.contains(r#"<form method="get" action="/deadlines""#));
+        for value in [
+            "decision",
+            "mr-notice",
+            "complaint-response",
+            "ice-response",
+            "unlawful",
+        ] {
+            assert!(
+                body.contains(r#"name="letter" id="#)
+                    && body.contains(&format!(r#"value="{value}""#)),
+                "no choice for {value}"
+            );
+        }
+        assert!(body.contains("Deadlines at a glance"), "no table");
+        assert!(
+            body.contains("legislation.gov.uk"),
+            "the table names no source"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_partial_answer_leads_to_the_first_unanswered_question() {
+        let today = today_in_uk();
+        let cases = [
+            (
+                "/deadlines?letter=decision",
+                "What is the date on the letter?",
+            ),
+            (
+                "/deadlines?day=1&month=2&year=2025",
+                "Which letter do you have?",
+            ),
+            (&*dated("unlawful", today), "Where is your case?"),
+        ];
+        for (path, question) in cases {
+            let (status, headers, body) = checker(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_private_and_unindexed(&headers, &body, path);
+            assert_eq!(h1(&body), question, "{path}");
+        }
+        // Answers already given ride along in the question's form.
+        let (_, _, body) = checker("/deadlines?day=1&month=2&year=2025").await;
+        for (name, value) in [("day", "1"), ("month", "2"), ("year", "2025")] {
+            assert!(
+                body.contains(&format!(
+                    r#"<input type="hidden" name="{name}" value="{value}">"#
+                )),
+                "{name} was not kept"
+            );
+        }
+        // A letter that needs no date goes straight to its result.
+        let (_, _, body) = checker("/deadlines?letter=ice-response").await;
+        assert!(h1(&body).contains("MP"), "{}", h1(&body));
+    }
+
+    #[tokio::test]
+    async fn a_result_gives_the_last_day_with_its_weekday_days_left_rule_and_source() {
+        let today = today_in_uk();
+        let letter_date = today - Duration::days(5);
+        let path = dated("decision", letter_date);
+        let (status, headers, body) = checker(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_private_and_unindexed(&headers, &body, &path);
+        let last = letter_date + Duration::days(30);
+        assert_eq!(h1(&body), format!("Your last day: {}", long_date(last)));
+        assert!(
+            body.contains("25 days left, counted in UK time"),
+            "days left"
+        );
+        assert!(body.contains(r#"href="/can-you-sue-the-cms#mandatory-reconsideration""#));
+        assert!(body.contains("https://www.legislation.gov.uk/uksi/2012/2677/part/3"));
+        assert!(body.contains("30 days"), "the rule in words");
+        // A calendar file for a date still to come, and a way to change each answer.
+        let text = decode(&body);
+        assert!(text.contains(r#"href="/deadlines.ics?letter=decision&day="#));
+        for question in ["letter", "date"] {
+            assert!(
+                text.contains(&format!("&change={question}\"")),
+                "no change link for {question}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_passed_date_is_still_shown_with_what_can_still_be_done() {
+        // One month after 31 January 2024 is 29 February (a leap year).
+        let path = "/deadlines?letter=mr-notice&day=31&month=1&year=2024";
+        let (status, _, body) = checker(path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h1(&body), "Your last day: Thursday 29 February 2024");
+        assert!(body.contains("This date has passed"));
+        assert!(body.contains("What you can still do"));
+        assert!(
+            !body.contains("/deadlines.ics"),
+            "a calendar for a past date"
+        );
+    }
+
+    #[tokio::test]
+    async fn changing_an_answer_shows_that_question_and_keeps_the_others() {
+        let today = today_in_uk();
+        let path = format!("{}&change=letter", dated("decision", today));
+        let (_, _, body) = checker(&path).await;
+        assert_eq!(h1(&body), "Which letter do you have?");
+        assert!(
+            body.contains(r#"value="decision" checked"#),
+            "the old answer is not selected"
+        );
+        assert!(body.contains(&format!(
+            r#"<input type="hidden" name="day" value="{}">"#,
+            today.day()
+        )));
+        assert!(body.contains(&format!(
+            r#"<input type="hidden" name="year" value="{}">"#,
+            today.year()
+        )));
+    }
+
+    #[tokio::test]
+    async fn every_bad_answer_gets_the_error_summary_and_keeps_what_was_typed() {
+        let future = today_in_uk() + Duration::days(40);
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                "/deadlines?letter=decision&day=31&month=2&year=2025".into(),
+                "day",
+                "31",
+            ),
+            (
+                "/deadlines?letter=decision&day=ab&month=2&year=2025".into(),
+                "day",
+                "ab",
+            ),
+            (
+                "/deadlines?letter=decision&day=&month=2&year=2025".into(),
+                "day",
+                "",
+            ),
+            (dated("decision", future), "day", ""),
+            (
+                "/deadlines?letter=decision&day=1&month=2&year=2011".into(),
+                "year",
+                "2011",
+            ),
+            ("/deadlines?letter=parking-ticket".into(), "letter", ""),
+            (
+                format!("{}&nation=wales", dated("unlawful", today_in_uk())),
+                "nation",
+                "",
+            ),
+        ];
+        for (path, field, typed) in &cases {
+            let (status, _, body) = checker(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(
+                body.contains("There is a problem"),
+                "{path}: no error summary"
+            );
+            assert!(
+                h1(&body).starts_with("Which")
+                    || h1(&body).starts_with("What")
+                    || h1(&body).starts_with("Where"),
+                "{path}"
+            );
+            let summary = between(&body, "error-summary", "</div>").unwrap_or("");
+            let target = if *field == "day" || *field == "month" || *field == "year" {
+                // The summary links to the first date field at fault.
+                summary.contains("href=\"#day\"")
+                    || summary.contains("href=\"#month\"")
+                    || summary.contains("href=\"#year\"")
+            } else {
+                summary.contains(&format!("href=\"#{field}\""))
+            };
+            assert!(target, "{path}: the summary does not link to the field");
+            assert!(
+                body.contains(&format!("id=\"{field}-error\""))
+                    || body.contains("id=\"date-error\""),
+                "{path}: no message by the field"
+            );
+            assert!(
+                body.contains("aria-describedby="),
+                "{path}: message not tied to the field"
+            );
+            if !typed.is_empty() {
+                assert!(
+                    body.contains(&format!("value=\"{typed}\"")),
+                    "{path}: {typed:?} was not kept"
+                );
+            }
+        }
+        let (_, _, body) = checker("/deadlines?letter=decision&day=1&month=2&year=2011").await;
+        assert!(
+            body.contains("Child Support Agency"),
+            "no word on the CSA's different rules"
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_from_the_query_is_reflected_unescaped() {
+        let path =
+            "/deadlines?letter=decision&day=%3Cscript%3Ealert(1)%3C%2Fscript%3E&month=2&year=2025";
+        let (status, _, body) = checker(path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !body.contains("<script>alert"),
+            "the query reached the page unescaped"
+        );
+        assert!(
+            body.contains("&lt;script&gt;") || body.contains("&#60;script&#62;"),
+            "the typed value was not kept, escaped"
+        );
+        let (_, _, body) = checker("/deadlines?letter=%22%3E%3Cb%3E").await;
+        assert!(!body.contains("\"><b>"));
+    }
+
+    #[tokio::test]
+    async fn the_calendar_file_is_one_all_day_event_with_a_reminder() {
+        let today = today_in_uk();
+        let path = dated("decision", today).replacen("/deadlines", "/deadlines.ics", 1);
+        let (status, headers, body) = checker(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "text/calendar; charset=utf-8"
+        );
+        assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+        assert!(
+            body.contains("\r\n") && !body.replace("\r\n", "").contains('\n'),
+            "not CRLF"
+        );
+        let unfolded = icalendar::parser::unfold(&body);
+        let calendar = icalendar::parser::read_calendar(&unfolded).unwrap();
+        let events: Vec<_> = calendar
+            .components
+            .iter()
+            .filter(|c| c.name == "VEVENT")
+            .collect();
+        assert_eq!(events.len(), 1);
+        let value = |name: &str| {
+            events[0]
+                .properties
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.val.to_string())
+                .unwrap_or_default()
+        };
+        let last = today + Duration::days(30);
+        assert_eq!(
+            value("DTSTART"),
+            format!(
+                "{:04}{:02}{:02}",
+                last.year(),
+                u8::from(last.month()),
+                last.day()
+            )
+        );
+        assert!(!value("UID").is_empty() && !value("DTSTAMP").is_empty());
+        assert!(value("URL").ends_with(&path.replacen("/deadlines.ics", "/deadlines", 1)));
+        assert!(
+            events[0].components.iter().any(|c| c.name == "VALARM"),
+            "no reminder"
+        );
+
+        // Nothing to remind of: a 404 that links back to the result.
+        let passed = "/deadlines.ics?letter=mr-notice&day=31&month=1&year=2024";
+        let (status, _, body) = checker(passed).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(
+            decode(&body)
+                .contains(r#"href="/deadlines?letter=mr-notice&day=31&month=1&year=2024""#)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_guide_links_to_the_checker() {
+        let (_, app) = real_site();
+        let body = page(&app, "/can-you-sue-the-cms").await;
+        assert!(
+            body.contains("href=\"/deadlines"),
+            "the guide never links to the checker"
+        );
+    }
+}

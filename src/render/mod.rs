@@ -5,6 +5,7 @@
 //!
 //! May use: `config`, `error`, `fingerprint`, `markdown`, `content`, `site`.
 
+pub mod deadlines;
 pub mod encoding;
 pub mod pages;
 pub mod prepared;

@@ -114,6 +114,7 @@ struct StatusPage<'a> {
     heading: &'a str,
     message: &'a str,
     articles: &'a [Article],
+    back: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Template)]
@@ -392,6 +393,7 @@ pub fn render(
                 heading,
                 message,
                 articles,
+                back: None,
             };
             Ok(Prepared::new(
                 page.render()?,

@@ -1,10 +1,10 @@
 //! The URL table: every path the site answers, in one place.
 
 use axum::Router;
-use axum::routing::any;
+use axum::routing::{any, get};
 
-use super::handlers;
 use super::state::AppState;
+use super::{deadlines, handlers};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -19,6 +19,10 @@ pub fn router(state: AppState) -> Router {
         .route("/{slug}", any(handlers::prepared))
         .route("/static/{*path}", any(handlers::prepared))
         .route("/preview/{file}", any(handlers::preview));
+    // Made per request, from answers in the query string.
+    routes = routes
+        .route("/deadlines", get(deadlines::page))
+        .route("/deadlines.ics", get(deadlines::calendar));
     for path in FIXED {
         routes = routes.route(path, any(handlers::prepared));
     }

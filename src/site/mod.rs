@@ -2,7 +2,8 @@
 //! load into a read-only [`Site`]. It holds no rendered bytes and knows
 //! nothing of HTTP; `render` turns it into pages.
 //!
-//! May use: `config`, `error`, `fingerprint`, `markdown`, `content`.
+//! May use: `config`, `error`, `fingerprint`, `markdown`, `content`, `tools`
+//! (to load the tools' rules, which are content too).
 
 pub mod lint;
 pub mod paths;
@@ -17,6 +18,7 @@ use crate::content::{self, Kind, Source};
 use crate::error::{LoadError, Problem};
 use crate::fingerprint::fingerprint;
 use crate::markdown::{self, TocEntry};
+use crate::tools::deadlines;
 
 /// An article shows a contents list when it has at least this many sections.
 const CONTENTS_MIN_SECTIONS: usize = 3;
@@ -105,6 +107,9 @@ pub struct Site {
     pub asset_urls: AssetUrls,
     /// Things an author should fix that do not stop the load.
     pub warnings: Vec<Problem>,
+    /// The deadline checker's rules (`content/deadlines.toml`); without
+    /// the file there is no checker.
+    pub deadlines: Option<deadlines::Rules>,
 }
 
 /// One file from `static/`, served as it is.
@@ -197,6 +202,25 @@ impl Site {
         for source in &sources {
             check_site_links(source, &by_slug, &asset_paths, &mut problems);
         }
+        let rules_path = options.content_dir.join("deadlines.toml");
+        let deadlines = if rules_path.exists() {
+            match deadlines::Rules::load(&rules_path) {
+                Ok(rules) => {
+                    for (link, line) in rules.links() {
+                        if let Some(message) = site_link_problem(&link, &by_slug, &asset_paths) {
+                            problems.push(Problem::new(&rules_path, line, message));
+                        }
+                    }
+                    Some(rules)
+                }
+                Err(mut found) => {
+                    problems.append(&mut found);
+                    None
+                }
+            }
+        } else {
+            None
+        };
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems.into());
@@ -225,6 +249,7 @@ impl Site {
             assets,
             asset_urls,
             warnings,
+            deadlines,
         })
     }
 
@@ -352,34 +377,42 @@ fn check_site_links(
     problems: &mut Vec<Problem>,
 ) {
     for (written, offset) in &source.doc.site_links {
-        let (path, fragment) = match written.split_once('#') {
-            Some((p, f)) => (p, Some(f)),
-            None => (written.as_str(), None),
-        };
-        let path = path.split('?').next().unwrap_or(path);
-        let article = by_slug.get(path.trim_start_matches('/'));
-        let served = path == "/"
-            || article.is_some()
-            || paths::FIXED.contains(&path)
-            || assets.contains(path);
-        let message = if !served {
-            Some(format!(
-                "broken link `{written}`: the site has no page at {path}; link an article by its file name, like other-article.md"
-            ))
-        } else {
-            match (article, fragment) {
-                (Some(target), Some(fragment)) if !target.doc.has_heading(fragment) => {
-                    Some(format!(
-                        "broken link `{written}`: {} has no heading with id `{fragment}`",
-                        target.path.display()
-                    ))
-                }
-                _ => None,
-            }
-        };
-        if let Some(message) = message {
+        if let Some(message) = site_link_problem(written, by_slug, assets) {
             problems.push(Problem::new(&source.path, source.line_at(*offset), message));
         }
+    }
+}
+
+/// What is wrong with a link written as a site path, if anything: a page
+/// the site does not serve, or a heading the article does not have.
+fn site_link_problem(
+    written: &str,
+    by_slug: &HashMap<&str, &Source>,
+    assets: &HashSet<String>,
+) -> Option<String> {
+    let (path, fragment) = match written.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (written, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let article = by_slug.get(path.trim_start_matches('/'));
+    let served = path == "/"
+        || article.is_some()
+        || paths::FIXED.contains(&path)
+        || paths::DYNAMIC.contains(&path)
+        || assets.contains(path);
+    if !served {
+        return Some(format!(
+            "broken link `{written}`: the site has no page at {path}; link an article by its file name, like other-article.md"
+        ));
+    }
+    match (article, fragment) {
+        (Some(target), Some(fragment)) if !target.doc.has_heading(fragment) => Some(format!(
+            "broken link `{written}`: {} has no heading with id `{fragment}`; its ids are: {}",
+            target.path.display(),
+            target.doc.id_list()
+        )),
+        _ => None,
     }
 }
 

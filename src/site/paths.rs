@@ -3,7 +3,7 @@
 //! they are taken.
 
 /// First path segments the site owns; no article may take one as its slug.
-pub const RESERVED: &[&str] = &["static", "preview", "healthz"];
+pub const RESERVED: &[&str] = &["static", "preview", "healthz", "deadlines", "deadlines.ics"];
 
 /// Paths the site answers with one prepared response each.
 pub const FIXED: &[&str] = &[
@@ -15,3 +15,7 @@ pub const FIXED: &[&str] = &[
     "/.well-known/security.txt",
     "/healthz",
 ];
+
+/// Paths answered per request by the application (never prepared, never in
+/// the static export, whose nginx configuration proxies them).
+pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics"];
