@@ -1205,7 +1205,10 @@ async fn start_with_form(state: AppState, limits: Limits) -> Server {
             }
         }
     };
-    let router = routes::router(state.clone()).route("/test-form", post(echo));
+    let router = routes::router(state.clone()).route(
+        "/test-form",
+        post(echo).layer(middleware::reads_a_form(&limits)),
+    );
     let app = middleware::apply(router, state);
     let served = tokio::spawn(server::serve(listener, app, limits, async {
         let _ = stopped.await;

@@ -15,7 +15,6 @@ use advice_site::error::{LoadError, Problem};
 use advice_site::load::load as load_site;
 use advice_site::serve::{self, AppState};
 use advice_site::site::LoadOptions;
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -58,15 +57,28 @@ fn load(content: &str, drafts: bool) -> AppState {
 /// The real site, and the router serving it. Loaded once per test binary:
 /// the site is read-only, and loading (with brotli at quality 11) is the
 /// slowest part of most tests.
-fn real_site() -> (AppState, Router) {
+/// The application as the tests drive it: the real stack, boxed so that
+/// helpers can name its type.
+type App = tower::util::BoxCloneSyncService<
+    axum::http::Request<Body>,
+    axum::http::Response<serve::ResponseBody>,
+    std::convert::Infallible,
+>;
+
+/// The application serving `state`.
+fn app_for(state: AppState) -> App {
+    App::new(serve::app(state))
+}
+
+fn real_site() -> (AppState, App) {
     static REAL: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
     let state = REAL.get_or_init(|| load("content", false)).clone();
-    let app = serve::app(state.clone());
+    let app = app_for(state.clone());
     (state, app)
 }
 
 /// Sends one request with an empty body through the router; the body as sent.
-async fn request_bytes(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, Bytes) {
+async fn request_bytes(app: &App, method: Method, path: &str) -> (StatusCode, HeaderMap, Bytes) {
     let req = Request::builder()
         .method(method)
         .uri(path)
@@ -80,19 +92,19 @@ async fn request_bytes(app: &Router, method: Method, path: &str) -> (StatusCode,
 }
 
 /// Sends one request with an empty body through the router; the body as text.
-async fn request(app: &Router, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
+async fn request(app: &App, method: Method, path: &str) -> (StatusCode, HeaderMap, String) {
     let (status, headers, bytes) = request_bytes(app, method, path).await;
     // Images come back too; most tests only read text out of bodies.
     let body = String::from_utf8_lossy(&bytes).into_owned();
     (status, headers, body)
 }
 
-async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, String) {
+async fn get(app: &App, path: &str) -> (StatusCode, HeaderMap, String) {
     request(app, Method::GET, path).await
 }
 
 /// GETs `path`, insisting on a 200 HTML page.
-async fn page(app: &Router, path: &str) -> String {
+async fn page(app: &App, path: &str) -> String {
     let (status, headers, body) = get(app, path).await;
     assert_eq!(status, StatusCode::OK, "GET {path}");
     assert_eq!(content_type(&headers), HTML, "GET {path}");
@@ -443,7 +455,7 @@ async fn long_articles_show_a_contents_list() {
         assert_eq!(entries, sections, "{}: contents", a.slug);
     }
     // A one-paragraph article has nothing to list.
-    let short = serve::app(load("tests/fixtures/drafts", false));
+    let short = app_for(load("tests/fixtures/drafts", false));
     let html = page(&short, "/published").await;
     assert!(!html.contains("<nav class=\"contents\""), "{html}");
 }
@@ -564,7 +576,7 @@ async fn static_stylesheet_is_served_with_css_type() {
 #[tokio::test]
 async fn title_with_script_is_escaped() {
     let state = load("tests/fixtures/escaping", false);
-    let app = serve::app(state.clone());
+    let app = app_for(state.clone());
     let article = &state.pages().site.articles[0];
     assert!(article.title.contains("<script>"), "the fixture is hostile");
     for path in ["/".to_string(), article.url(), "/no-such-page".to_string()] {
@@ -609,7 +621,7 @@ async fn title_with_script_is_escaped() {
 async fn drafts_are_hidden_unless_asked_for() {
     let draft = "/unfinished";
     let state = load("tests/fixtures/drafts", false);
-    let app = serve::app(state);
+    let app = app_for(state);
     let (status, _, not_found) = get(&app, draft).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -623,7 +635,7 @@ async fn drafts_are_hidden_unless_asked_for() {
         "home lists the draft"
     );
 
-    let app = serve::app(load("tests/fixtures/drafts", true));
+    let app = app_for(load("tests/fixtures/drafts", true));
     let html = page(&app, draft).await;
     assert!(html.contains("(draft)"), "a served draft is labelled");
     let home = page(&app, "/").await;
@@ -885,7 +897,7 @@ fn site_path<'a>(url: &'a str, base: &str) -> &'a str {
 }
 
 /// GETs `from`, insisting on one 301 to `to` that then answers 200.
-async fn assert_redirects_once(app: &Router, from: &str, to: &str) {
+async fn assert_redirects_once(app: &App, from: &str, to: &str) {
     let (status, headers, _) = get(app, from).await;
     assert_eq!(status, StatusCode::MOVED_PERMANENTLY, "GET {from}");
     let location = headers
@@ -1276,7 +1288,7 @@ async fn heading_links_give_shareable_section_urls() {
 #[tokio::test]
 async fn aliases_answer_a_single_301_to_the_canonical_url() {
     let state = load("tests/fixtures/aliases", false);
-    let app = serve::app(state.clone());
+    let app = app_for(state.clone());
     let pages = state.pages();
     let site = &pages.site;
     let moved = site
@@ -1550,7 +1562,7 @@ async fn an_alias_with_accented_letters_redirects_or_is_refused() {
             return;
         }
     };
-    let app = serve::app(site);
+    let app = app_for(site);
     // The path as it arrives on the wire: UTF-8, percent-encoded.
     assert_redirects_once(&app, "/caf%C3%A9-guide", "/moved").await;
 }

@@ -1,17 +1,23 @@
-//! The HTTP policy around every route, read in one place, outermost first:
+//! The HTTP policy, read in one place. Around the whole router, outermost
+//! first:
 //!
 //! 1. the access log: one event per response (method, path, status, time;
 //!    never the query, a body or the client's address);
 //! 2. security headers on every response (`SetResponseHeader`);
 //! 3. a panic becomes our 500 page (`CatchPanic`);
-//! 4. our refusals: 414/431 for oversized heads, and our own page on any
-//!    error a layer answered without one (413, 503);
-//! 5. the request body limit (`RequestBodyLimit`);
-//! 6. compression of pages made per request (`Compression`); prepared
-//!    pages carry an ETag and their own encodings, and pass untouched;
-//! 7. a deadline for the whole answer (`Timeout`).
+//! 4. our refusals: 414/431 for oversized heads, before any routing, and
+//!    our own page on any error a layer answered without one (413, 503).
 //!
-//! Headers are single `SetResponseHeader` layers rather than one
+//! Around the routes that make a page per request ([`made_per_request`]):
+//! compression (`Compression`) and a deadline for the answer (`Timeout`);
+//! around routes that read a posted form ([`reads_a_form`]), the body limit
+//! (`RequestBodyLimit`) too. Prepared pages need neither: they are
+//! compressed at load and answered at once, so they do not pay for a timer
+//! or a compression check on every request (measured: README, Benchmarks).
+//!
+//! The stack wraps the router from outside, so the refusals run before
+//! routing and each request boxes one future fewer than `Router::layer`
+//! would. Headers are single `SetResponseHeader` layers rather than one
 //! multiple-header layer, which would box each value per response.
 
 use std::convert::Infallible;
@@ -20,14 +26,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::{BoxError, Router};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceBuilder};
+use tower_http::body::UnsyncBoxBody;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -35,6 +41,10 @@ use tracing::Level;
 
 use super::respond;
 use super::state::AppState;
+use crate::config::Limits;
+
+/// The body of every response the application sends.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// Where request logs go (`RUST_LOG=advice_site::access=info`).
 pub const ACCESS_LOG: &str = "advice_site::access";
@@ -97,29 +107,29 @@ pub fn security_header_list(https: bool, shareable: bool) -> Vec<(HeaderName, He
     list
 }
 
-/// Whether a response is one whose bytes were prepared at load: those
-/// carry an ETag and were compressed already, in every encoding worth it.
-fn made_per_request(
-    _: StatusCode,
-    _: axum::http::Version,
-    headers: &HeaderMap,
-    _: &axum::http::Extensions,
-) -> bool {
-    !headers.contains_key(header::ETAG)
-}
-
 /// Wraps `router` in the site's policy; see the module documentation.
-pub fn apply(router: Router, state: AppState) -> Router {
+pub fn apply(
+    router: Router,
+    state: AppState,
+) -> impl Service<
+    Request<Body>,
+    Response = Response<ResponseBody>,
+    Error = Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let pages = state.current();
     let https = pages.site.config.base_url.starts_with("https://");
-    let limits = pages.site.config.server;
+    drop(pages);
     let mut headers = security_header_list(https, false).into_iter();
     let mut next = || {
         let (name, value) = headers.next()?;
         Some(SetResponseHeaderLayer::if_not_present(name, value))
     };
     let panicked = state.clone();
-    let layers = ServiceBuilder::new()
+    ServiceBuilder::new()
         .layer(AccessLogLayer)
         .option_layer(next())
         .option_layer(next())
@@ -137,13 +147,28 @@ pub fn apply(router: Router, state: AppState) -> Router {
             )
         }))
         .layer(RefusalsLayer { state })
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(made_per_request)))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ));
-    router.layer(layers)
+        .service(router)
+}
+
+/// The layers for a route that makes its page per request: compressed on
+/// the way out, and answered within `[server] request_timeout` (else 503).
+pub fn made_per_request(limits: &Limits) -> (CompressionLayer, TimeoutLayer) {
+    (
+        CompressionLayer::new(),
+        TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout),
+    )
+}
+
+/// The layers for a route that reads a posted form: the body limit
+/// (`[server] max_body_bytes`, else 413), then those of
+/// [`made_per_request`].
+pub fn reads_a_form(limits: &Limits) -> (RequestBodyLimitLayer, CompressionLayer, TimeoutLayer) {
+    let (compression, timeout) = made_per_request(limits);
+    (
+        RequestBodyLimitLayer::new(limits.max_body_bytes),
+        compression,
+        timeout,
+    )
 }
 
 // ---------------------------------------------------------------------------

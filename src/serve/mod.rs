@@ -19,9 +19,27 @@ pub mod state;
 
 pub use state::AppState;
 
+pub use middleware::ResponseBody;
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use tower::Service;
+
 /// The whole application: every route inside the site's policy. `main`
 /// serves it and the tests drive it.
-pub fn app(state: AppState) -> axum::Router {
+pub fn app(
+    state: AppState,
+) -> impl Service<
+    Request<Body>,
+    Response = Response<ResponseBody>,
+    Error = Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let routes = routes::router(state.clone());
     middleware::apply(routes, state)
 }

@@ -4,7 +4,10 @@ use axum::Router;
 use axum::routing::{any, get};
 
 use super::state::AppState;
-use super::{deadlines, handlers};
+use axum::http::StatusCode;
+use tower_http::timeout::TimeoutLayer;
+
+use super::{deadlines, handlers, middleware};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -14,15 +17,28 @@ use crate::site::paths::FIXED;
 /// path the site does not have gets 404 with no `Allow`, whatever the
 /// method. Routes for forms name their methods.
 pub fn router(state: AppState) -> Router {
+    let limits = state.current().site.config.server;
     let mut routes = Router::new()
         .route("/", any(handlers::prepared))
         .route("/{slug}", any(handlers::prepared))
         .route("/static/{*path}", any(handlers::prepared))
-        .route("/preview/{file}", any(handlers::preview));
+        .route(
+            "/preview/{file}",
+            any(handlers::preview).layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                limits.request_timeout,
+            )),
+        );
     // Made per request, from answers in the query string.
     routes = routes
-        .route("/deadlines", get(deadlines::page))
-        .route("/deadlines.ics", get(deadlines::calendar));
+        .route(
+            "/deadlines",
+            get(deadlines::page).layer(middleware::made_per_request(&limits)),
+        )
+        .route(
+            "/deadlines.ics",
+            get(deadlines::calendar).layer(middleware::made_per_request(&limits)),
+        );
     for path in FIXED {
         routes = routes.route(path, any(handlers::prepared));
     }

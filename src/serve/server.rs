@@ -18,8 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::Request;
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -28,8 +30,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
+use super::ResponseBody;
 use crate::config::Limits;
 
 /// Connections the kernel may queue before we accept them. A burst of
@@ -82,12 +85,19 @@ fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
 /// Serves `app` on `listener` until `shutdown` completes; then stops
 /// accepting, lets requests in flight finish, and closes whatever is left
 /// when the deadline passes.
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    S: Service<Request<Body>, Response = Response<ResponseBody>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let builder = Arc::new(builder(&limits));
@@ -285,13 +295,19 @@ impl Drop for InFlight {
 /// Runs one connection through hyper beside its watchdog. On shutdown an
 /// idle connection closes at once and a busy one finishes the request in
 /// hand first (hyper's graceful shutdown).
-async fn serve_connection(
+async fn serve_connection<S>(
     stream: TcpStream,
-    app: Router,
+    app: S,
     builder: &auto::Builder<TokioExecutor>,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
-) {
+) where
+    S: Service<Request<Body>, Response = Response<ResponseBody>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
         stream,
@@ -300,7 +316,7 @@ async fn serve_connection(
     let counted = activity.clone();
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let in_flight = InFlight::new(&counted);
-        let answer = app.clone().oneshot(request.map(axum::body::Body::new));
+        let answer = app.clone().oneshot(request.map(Body::new));
         async move {
             let response = answer.await;
             drop(in_flight);

@@ -294,15 +294,30 @@ async function open(context, url, { helpers = true } = {}) {
 function isPageLink(url, origin) {
   if (url.origin !== origin) return false;
   if (/^\/(static|preview)(\/|$)/.test(url.pathname)) return false;
-  if (/\.(xml|txt|ico|png)$/i.test(url.pathname)) return false;
+  if (/\.(xml|txt|ico|png|ics)$/i.test(url.pathname)) return false;
   return true;
 }
+
+// The deadline checker's result (passed and to come) and its error state,
+// which no link leads to: a reader gets there by submitting a form.
+const FORM_PAGES = (() => {
+  const soon = new Date(Date.now() - 5 * 86400000);
+  const d = `day=${soon.getUTCDate()}&month=${soon.getUTCMonth() + 1}&year=${soon.getUTCFullYear()}`;
+  return [
+    `/deadlines?letter=decision&${d}`,
+    '/deadlines?letter=mr-notice&day=31&month=1&year=2024',
+    '/deadlines?letter=decision&day=31&month=2&year=2025',
+    '/deadlines?letter=unlawful&day=1&month=2&year=2025',
+  ];
+})();
 
 async function crawl(base) {
   const origin = new URL(base).origin;
   const context = await newContext(base);
-  const seen = new Set(['/']);
-  const queue = ['/'];
+  // Pages only a form reaches: a deadline result and an error state.
+  const seeds = ['/', ...FORM_PAGES];
+  const seen = new Set(seeds);
+  const queue = [...seeds];
   const pages = [];
   while (queue.length > 0) {
     const asked = queue.shift();

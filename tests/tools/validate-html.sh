@@ -22,9 +22,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-# Breadth-first crawl of internal links, starting at the home page.
+# Breadth-first crawl of internal links, starting at the home page and at
+# the deadline checker's pages that only a form reaches: a result, an error.
 declare -A seen=()
-queue=("/")
+queue=("/" "/deadlines?letter=decision&day=1&month=2&year=2025"
+  "/deadlines?letter=decision&day=31&month=2&year=2025"
+  "/deadlines?letter=unlawful&day=1&month=2&year=2025&nation=scotland")
 n=0
 while [ ${#queue[@]} -gt 0 ]; do
   path=${queue[0]}; queue=("${queue[@]:1}")
@@ -39,6 +42,8 @@ while [ ${#queue[@]} -gt 0 ]; do
   esac
   while read -r link; do
     link=${link%%#*}
+    link=${link//&#38;/&}
+    link=${link//&amp;/&}
     case "$link" in /static/*|"") continue ;; esac
     [ -z "${seen[$link]:-}" ] && queue+=("$link")
   done < <(grep -o 'href="/[^"]*"' "$file" | sed 's/^href="//; s/"$//' | sort -u)
