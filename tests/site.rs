@@ -1989,3 +1989,47 @@ mod deadlines {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// The access log: what it says, and what it never says
+// ---------------------------------------------------------------------------
+
+/// Log output captured by a test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_access_log_names_method_path_status_and_time_but_never_the_query() {
+    let (_, app) = real_site();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let path = "/deadlines?letter=decision&day=3&month=4&year=2025";
+    let (status, _, _) = get(&app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("advice_site::access"))
+        .unwrap_or_else(|| panic!("no access log line in:\n{log}"));
+    assert!(line.contains("GET /deadlines 200 "), "{line}");
+    assert!(line.trim_end().ends_with("us"), "no time in {line}");
+    for secret in ["letter=", "decision", "2025", "?"] {
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
+}

@@ -49,8 +49,11 @@ pub fn batched<W: Write + Send + 'static>(mut out: W) -> io::Result<(LogWriter, 
     let thread = std::thread::Builder::new()
         .name("log-writer".into())
         .spawn(move || {
+            // Two buffers swapped in turn, so neither is grown again from
+            // nothing after every write.
+            let mut spare = Vec::with_capacity(FLUSH_AT);
             loop {
-                let (bytes, closing) = {
+                let closing = {
                     let guard = worker.buffer.lock().unwrap_or_else(PoisonError::into_inner);
                     let (mut guard, _) = worker
                         .ready
@@ -58,11 +61,13 @@ pub fn batched<W: Write + Send + 'static>(mut out: W) -> io::Result<(LogWriter, 
                             !batch.closing && batch.bytes.len() < FLUSH_AT
                         })
                         .unwrap_or_else(PoisonError::into_inner);
-                    (std::mem::take(&mut guard.bytes), guard.closing)
+                    std::mem::swap(&mut guard.bytes, &mut spare);
+                    guard.closing
                 };
-                if !bytes.is_empty() {
+                if !spare.is_empty() {
                     // Nowhere to report a failure to write the log itself.
-                    let _ = out.write_all(&bytes).and_then(|()| out.flush());
+                    let _ = out.write_all(&spare).and_then(|()| out.flush());
+                    spare.clear();
                 }
                 if closing {
                     return;
