@@ -1312,3 +1312,102 @@ async fn a_method_is_judged_before_any_redirect() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("POST"));
 }
+
+/// Every file under `dir`, read as bytes.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, bytes));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_posted_letter_reaches_no_log_line_and_no_file_at_the_most_verbose_level() {
+    // The real binary, logging everything, in a folder of its own, with a
+    // temporary folder of its own.
+    let work = std::env::temp_dir().join(format!("advice-privacy-{}", std::process::id()));
+    let tmp = work.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let log_path = work.join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(&work)
+        .env("RUST_LOG", "trace")
+        .env("TMPDIR", &tmp)
+        .args(["--config", manifest("site.toml").to_str().unwrap()])
+        .args(["--content", manifest("content").to_str().unwrap()])
+        .args(["--static", manifest("static").to_str().unwrap()])
+        .args([
+            "serve",
+            "--no-watch",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(log.try_clone().unwrap())
+        .stdout(log)
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut up = false;
+    for _ in 0..200 {
+        if TcpStream::connect(addr).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(ms(50)).await;
+    }
+    assert!(up, "the server did not start");
+    let secret = "Quetzalcoatl-5521";
+    let body = format!(
+        "your_name={secret}&your_address={secret}+Street&case_number=1234&decision_kind=calculation&decision_date-day=3&decision_date-month=4&decision_date-year=2025&what_is_wrong={secret}+is+wrong"
+    );
+    let mut statuses = Vec::new();
+    for format in ["", "&format=txt", "&format=docx"] {
+        let reply = exchange(
+            addr,
+            &post_form(
+                "/letters/mandatory-reconsideration",
+                &format!("{body}{format}"),
+            ),
+        )
+        .await;
+        statuses.push(reply.status);
+    }
+    // A graceful stop, so the log writer writes out everything it holds.
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "the letter was not written: {statuses:?}"
+    );
+    let written = files_under(&work);
+    let log_text = String::from_utf8_lossy(&std::fs::read(&log_path).unwrap()).into_owned();
+    assert!(
+        log_text.contains("POST /letters/mandatory-reconsideration"),
+        "the log is not at trace level:\n{log_text}"
+    );
+    for (path, bytes) in &written {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(secret),
+            "{} holds what the reader typed",
+            path.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -2033,3 +2033,358 @@ async fn the_access_log_names_method_path_status_and_time_but_never_the_query() 
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Letters (/letters): a form that posts, a letter built and forgotten
+// ---------------------------------------------------------------------------
+
+mod letters {
+    use super::*;
+    use advice_site::tools::letters::{FieldKind, Letter};
+
+    /// Text that would break HTML, XML or a template if it were not escaped.
+    const TRICKY: &str = "Jo <b>O'Neil</b> & \"Sons\" {{ today }}";
+
+    async fn post(
+        app: &App,
+        path: &str,
+        pairs: &[(String, String)],
+    ) -> (StatusCode, HeaderMap, Bytes) {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = app.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes)
+    }
+
+    /// Answers for every field of `letter` (or only the required ones).
+    fn answers(letter: &Letter, all: bool) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        for field in letter.fields.iter().filter(|f| all || f.required) {
+            let id = field.id.clone();
+            match &field.kind {
+                FieldKind::Text { max_length } | FieldKind::Textarea { max_length } => {
+                    let text: String = TRICKY.chars().take(*max_length).collect();
+                    pairs.push((id, text));
+                }
+                FieldKind::Date => {
+                    pairs.push((format!("{id}-day"), "3".into()));
+                    pairs.push((format!("{id}-month"), "4".into()));
+                    pairs.push((format!("{id}-year"), "2025".into()));
+                }
+                FieldKind::Choice { options } | FieldKind::Checkboxes { options } => {
+                    pairs.push((id, options[0].value.clone()));
+                }
+            }
+        }
+        pairs
+    }
+
+    fn letters(state: &AppState) -> Vec<Letter> {
+        state
+            .pages()
+            .site
+            .letters
+            .as_ref()
+            .expect("the real site has letters")
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_index_says_when_to_use_each_letter_and_links_its_form() {
+        let (state, app) = real_site();
+        let body = page(&app, "/letters").await;
+        let all = letters(&state);
+        assert!(all.len() >= 3, "at least three letters");
+        for letter in &all {
+            assert!(
+                body.contains(&format!("href=\"/letters/{}\"", letter.slug)),
+                "{}",
+                letter.slug
+            );
+            assert!(
+                decode(&body).contains(&letter.summary),
+                "{}: no summary",
+                letter.slug
+            );
+        }
+        assert!(body.contains("Nothing you type is stored"));
+    }
+
+    #[tokio::test]
+    async fn each_form_posts_states_its_limits_and_says_nothing_is_stored() {
+        let (state, app) = real_site();
+        for letter in letters(&state) {
+            let path = format!("/letters/{}", letter.slug);
+            let body = page(&app, &path).await;
+            assert!(
+                body.contains(&format!(r#"<form method="post" action="{path}""#)),
+                "{path}"
+            );
+            assert!(body.contains("Nothing you type is stored"), "{path}");
+            for field in &letter.fields {
+                if let Some(max) = field.kind.max_length() {
+                    assert!(
+                        body.contains(&format!("Up to {max} characters")),
+                        "{path}: {}",
+                        field.id
+                    );
+                }
+                if !field.required {
+                    assert!(
+                        decode(&body).contains(&format!("{} (optional)", field.label)),
+                        "{path}: {}",
+                        field.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn each_letter_is_written_with_every_field_or_only_the_required_ones() {
+        let (state, app) = real_site();
+        for letter in letters(&state) {
+            let path = format!("/letters/{}", letter.slug);
+            for all in [true, false] {
+                let (status, headers, bytes) = post(&app, &path, &answers(&letter, all)).await;
+                let body = String::from_utf8_lossy(&bytes);
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "{path} (all fields: {all}):\n{body}"
+                );
+                assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
+                assert!(body.contains("class=\"letter\""), "{path}: no letter");
+                assert!(
+                    !body.contains("<b>O'Neil"),
+                    "{path}: an answer reached the page unescaped"
+                );
+                assert!(
+                    decode(&body).contains("Jo <b>O'Neil</b>"),
+                    "{path}: the name is missing"
+                );
+                assert!(
+                    decode(&body).contains("{{ today }}"),
+                    "{path}: typed braces were run as a template"
+                );
+                // The downloads post the same answers again.
+                assert!(
+                    body.contains(r#"name="format" value="docx""#)
+                        && body.contains(r#"name="format" value="txt""#)
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_answers_come_back_with_the_error_summary_status_422_and_everything_typed() {
+        let (state, app) = real_site();
+        let letter = letters(&state)
+            .into_iter()
+            .find(|l| l.fields.iter().any(|f| f.kind == FieldKind::Date))
+            .unwrap();
+        let path = format!("/letters/{}", letter.slug);
+        let date = letter
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldKind::Date)
+            .unwrap()
+            .id
+            .clone();
+        let long = letter
+            .fields
+            .iter()
+            .find(|f| matches!(f.kind, FieldKind::Text { .. }))
+            .unwrap();
+        let max = long.kind.max_length().unwrap();
+        let required = letter
+            .fields
+            .iter()
+            .find(|f| f.required && f.id != long.id && f.id != date)
+            .unwrap();
+        let mut pairs = answers(&letter, true);
+        pairs.retain(|(name, _)| {
+            name != &required.id && !name.starts_with(&format!("{date}-")) && name != &long.id
+        });
+        pairs.push((format!("{date}-day"), "31".into()));
+        pairs.push((format!("{date}-month"), "2".into()));
+        pairs.push((format!("{date}-year"), "2025".into()));
+        pairs.push((long.id.clone(), "x".repeat(max + 1)));
+        let (status, headers, bytes) = post(&app, &path, &pairs).await;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert!(body.contains("There is a problem"));
+        let summary = between(&body, "error-summary", "</div>").unwrap();
+        for target in [required.id.clone(), format!("{date}-day"), long.id.clone()] {
+            assert!(
+                summary.contains(&format!("href=\"#{target}\"")),
+                "no summary link to {target}"
+            );
+            assert!(
+                body.contains(&format!("id=\"{target}\"")),
+                "the summary links to a missing id {target}"
+            );
+        }
+        for id in [&required.id, &date, &long.id] {
+            assert!(
+                body.contains(&format!("id=\"{id}-error\"")),
+                "no message by {id}"
+            );
+        }
+        assert!(body.contains("value=\"31\""), "the typed day was not kept");
+        assert!(
+            body.contains(&"x".repeat(max + 1)),
+            "the long text was not kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_text_download_is_plain_text_without_control_characters() {
+        let (state, app) = real_site();
+        let letter = &letters(&state)[0];
+        let mut pairs = answers(letter, true);
+        let first_text = pairs
+            .iter()
+            .position(|(n, _)| {
+                letter
+                    .field(n)
+                    .is_some_and(|f| matches!(f.kind, FieldKind::Text { .. }))
+            })
+            .unwrap();
+        pairs[first_text].1 = "Jo\u{7}\u{1b}[31m Bloggs".into();
+        pairs.push(("format".into(), "txt".into()));
+        let (status, headers, bytes) =
+            post(&app, &format!("/letters/{}", letter.slug), &pairs).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert!(
+            headers[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(
+            text.contains("Jo[31m Bloggs") || text.contains("Jo [31m Bloggs"),
+            "{text}"
+        );
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'),
+            "control characters in the text"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_word_download_is_a_docx_holding_the_escaped_answers() {
+        use std::io::Read as _;
+        let (state, app) = real_site();
+        for letter in letters(&state) {
+            let mut pairs = answers(&letter, true);
+            pairs.push(("format".into(), "docx".into()));
+            let (status, headers, bytes) =
+                post(&app, &format!("/letters/{}", letter.slug), &pairs).await;
+            assert_eq!(status, StatusCode::OK, "{}", letter.slug);
+            assert_eq!(
+                headers[header::CONTENT_TYPE],
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            );
+            let mut zip =
+                zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+            let mut xml = String::new();
+            zip.by_name("word/document.xml")
+                .expect("document.xml")
+                .read_to_string(&mut xml)
+                .unwrap();
+            assert!(
+                xml.contains("Jo &lt;b&gt;O"),
+                "{}: the name is not in the document, escaped",
+                letter.slug
+            );
+            assert!(!xml.contains("<b>O'Neil"), "{}: unescaped", letter.slug);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_gets_413_and_another_media_type_415() {
+        let (state, app) = real_site();
+        let letter = &letters(&state)[0];
+        let path = format!("/letters/{}", letter.slug);
+        let huge = vec![("x".to_string(), "y".repeat(40 * 1024))];
+        let (status, _, _) = post(&app, &path, &huge).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(&path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn nothing_posted_reaches_the_log_at_any_level() {
+        let (state, app) = real_site();
+        let letter = &letters(&state)[0];
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let mut pairs = answers(letter, true);
+        for (_, value) in pairs.iter_mut() {
+            if value.starts_with("Jo") {
+                *value = "Zanzibar-7731".into();
+            }
+        }
+        let (status, _, _) = post(&app, &format!("/letters/{}", letter.slug), &pairs).await;
+        assert_eq!(status, StatusCode::OK);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("POST /letters/"),
+            "the request was not logged at all:\n{log}"
+        );
+        assert!(
+            !log.contains("Zanzibar"),
+            "a posted answer reached the log:\n{log}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_guide_and_the_deadline_checker_link_the_right_letters() {
+        let (_, app) = real_site();
+        let guide = page(&app, "/can-you-sue-the-cms").await;
+        for slug in [
+            "mandatory-reconsideration",
+            "complaint",
+            "independent-case-examiner",
+        ] {
+            assert!(
+                guide.contains(&format!("href=\"/letters/{slug}\"")),
+                "the guide does not link {slug}"
+            );
+        }
+        let result = page(&app, "/deadlines?letter=decision&day=1&month=2&year=2025").await;
+        assert!(
+            result.contains("href=\"/letters/mandatory-reconsideration\""),
+            "the checker does not link the letter"
+        );
+    }
+}

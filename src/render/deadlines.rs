@@ -171,12 +171,24 @@ struct AnswerRow {
     change: String,
 }
 
+impl ResultPage<'_> {
+    /// Whether the site serves the letter at `path` (`/letters/<slug>`).
+    fn serves_letter(&self, path: &str) -> bool {
+        let slug = path.strip_prefix("/letters/").unwrap_or("");
+        self.site
+            .letters
+            .as_ref()
+            .is_some_and(|letters| letters.get(slug).is_some())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "deadlines_result.html")]
 struct ResultPage<'a> {
     config: &'a SiteConfig,
     assets: &'a AssetUrls,
     meta: Meta,
+    site: &'a Site,
     outcome: &'a Outcome<'a>,
     answers: Vec<AnswerRow>,
     calendar: Option<String>,
@@ -315,6 +327,7 @@ fn result(
         config: &site.config,
         assets: &site.asset_urls,
         meta: meta(&site.config, &title, DESCRIPTION),
+        site,
         outcome,
         answers: rows,
         calendar,

@@ -7,6 +7,7 @@
 
 pub mod deadlines;
 pub mod encoding;
+pub mod letters;
 pub mod pages;
 pub mod prepared;
 pub mod preview;
@@ -118,6 +119,26 @@ pub fn render(site: Site) -> Result<Pages, Problem> {
         )
     })?;
     let mut responses = rendered.responses;
+    if let Some(found) = &site.letters {
+        let failed = |e: askama::Error| {
+            Problem::new(
+                Path::new("templates"),
+                1,
+                format!("a letter page failed to render: {e}"),
+            )
+        };
+        let effort = encoding::Effort::for_pages(site.articles.len() + 1);
+        responses.insert(
+            "/letters".to_string(),
+            Prepared::html(letters::index(&site, found).map_err(failed)?, effort),
+        );
+        for letter in found.iter() {
+            responses.insert(
+                format!("/letters/{}", letter.slug),
+                Prepared::html(letters::form(&site, letter, None).map_err(failed)?, effort),
+            );
+        }
+    }
     for asset in &site.assets {
         let kind = content_type(&asset.key);
         let prepared = Prepared::new(asset.body.clone(), kind, REVALIDATE);

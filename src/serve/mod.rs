@@ -9,6 +9,7 @@
 pub mod deadlines;
 pub mod form;
 pub mod handlers;
+pub mod letters;
 pub mod log_writer;
 pub mod middleware;
 pub mod reload;

@@ -1,13 +1,13 @@
 //! The URL table: every path the site answers, in one place.
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 use super::state::AppState;
 use axum::http::StatusCode;
 use tower_http::timeout::TimeoutLayer;
 
-use super::{deadlines, handlers, middleware};
+use super::{deadlines, handlers, letters, middleware};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -39,6 +39,13 @@ pub fn router(state: AppState) -> Router {
             "/deadlines.ics",
             get(deadlines::calendar).layer(middleware::made_per_request(&limits)),
         );
+    // The letters: each form is prepared at load; posting it writes the
+    // letter in the request, within the body limit.
+    routes = routes.route("/letters", any(handlers::prepared)).route(
+        "/letters/{slug}",
+        get(handlers::prepared)
+            .merge(post(letters::submit).layer(middleware::reads_a_form(&limits))),
+    );
     for path in FIXED {
         routes = routes.route(path, any(handlers::prepared));
     }

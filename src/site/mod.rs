@@ -18,7 +18,7 @@ use crate::content::{self, Kind, Source};
 use crate::error::{LoadError, Problem};
 use crate::fingerprint::fingerprint;
 use crate::markdown::{self, TocEntry};
-use crate::tools::deadlines;
+use crate::tools::{deadlines, letters};
 
 /// An article shows a contents list when it has at least this many sections.
 const CONTENTS_MIN_SECTIONS: usize = 3;
@@ -110,6 +110,8 @@ pub struct Site {
     /// The deadline checker's rules (`content/deadlines.toml`); without
     /// the file there is no checker.
     pub deadlines: Option<deadlines::Rules>,
+    /// The letters (`content/letters/*.toml`); without the folder, none.
+    pub letters: Option<letters::Letters>,
 }
 
 /// One file from `static/`, served as it is.
@@ -195,32 +197,57 @@ impl Site {
         }
         let redirects = collect_aliases(&sources, &mut problems);
         let (assets, asset_urls) = load_assets(&options.static_dir)?;
-        let asset_paths: HashSet<String> = assets
-            .iter()
-            .flat_map(|a| [a.url(), a.hashed_url.clone()])
-            .collect();
-        for source in &sources {
-            check_site_links(source, &by_slug, &asset_paths, &mut problems);
-        }
-        let rules_path = options.content_dir.join("deadlines.toml");
-        let deadlines = if rules_path.exists() {
-            match deadlines::Rules::load(&rules_path) {
-                Ok(rules) => {
-                    for (link, line) in rules.links() {
-                        if let Some(message) = site_link_problem(&link, &by_slug, &asset_paths) {
-                            problems.push(Problem::new(&rules_path, line, message));
-                        }
-                    }
-                    Some(rules)
-                }
-                Err(mut found) => {
-                    problems.append(&mut found);
-                    None
-                }
-            }
+        // The tools are content too: their rules and wording load here, and
+        // their pages join the paths a link may point to.
+        let letters_dir = options.content_dir.join("letters");
+        let letters = if letters_dir.is_dir() {
+            letters::Letters::load(&letters_dir)
+                .map_err(|mut found| problems.append(&mut found))
+                .ok()
         } else {
             None
         };
+        let rules_path = options.content_dir.join("deadlines.toml");
+        let deadlines = if rules_path.exists() {
+            deadlines::Rules::load(&rules_path)
+                .map_err(|mut found| problems.append(&mut found))
+                .ok()
+        } else {
+            None
+        };
+        let mut served: HashSet<String> = assets
+            .iter()
+            .flat_map(|a| [a.url(), a.hashed_url.clone()])
+            .collect();
+        if deadlines.is_some() {
+            served.extend(paths::DYNAMIC.iter().map(|p| (*p).to_string()));
+        }
+        if let Some(letters) = &letters {
+            served.insert("/letters".to_string());
+            served.extend(letters.iter().map(|l| format!("/letters/{}", l.slug)));
+        }
+        for source in &sources {
+            check_site_links(source, &by_slug, &served, &mut problems);
+        }
+        if let Some(rules) = &deadlines {
+            for (link, line) in rules.links() {
+                if let Some(message) = site_link_problem(&link, &by_slug, &served) {
+                    problems.push(Problem::new(&rules_path, line, message));
+                }
+            }
+        }
+        for letter in letters.iter().flat_map(letters::Letters::iter) {
+            let file = letters_dir.join(format!("{}.toml", letter.slug));
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for link in letter.links.iter().filter(|l| l.href.starts_with('/')) {
+                let line = text
+                    .find(&format!("\"{}\"", link.href))
+                    .map_or(1, |at| crate::error::line_of(&text, at));
+                if let Some(message) = site_link_problem(&link.href, &by_slug, &served) {
+                    problems.push(Problem::new(&file, line, message));
+                }
+            }
+        }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems.into());
@@ -250,6 +277,7 @@ impl Site {
             asset_urls,
             warnings,
             deadlines,
+            letters,
         })
     }
 
@@ -369,15 +397,16 @@ fn check_references(
 }
 
 /// Checks links written as site paths (`/static/x.png`, `/other#part`)
-/// against what the site will serve.
+/// against what the site will serve (`served`: static files and the tools'
+/// pages).
 fn check_site_links(
     source: &Source,
     by_slug: &HashMap<&str, &Source>,
-    assets: &HashSet<String>,
+    served: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
     for (written, offset) in &source.doc.site_links {
-        if let Some(message) = site_link_problem(written, by_slug, assets) {
+        if let Some(message) = site_link_problem(written, by_slug, served) {
             problems.push(Problem::new(&source.path, source.line_at(*offset), message));
         }
     }
@@ -388,7 +417,7 @@ fn check_site_links(
 fn site_link_problem(
     written: &str,
     by_slug: &HashMap<&str, &Source>,
-    assets: &HashSet<String>,
+    served: &HashSet<String>,
 ) -> Option<String> {
     let (path, fragment) = match written.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -396,11 +425,8 @@ fn site_link_problem(
     };
     let path = path.split('?').next().unwrap_or(path);
     let article = by_slug.get(path.trim_start_matches('/'));
-    let served = path == "/"
-        || article.is_some()
-        || paths::FIXED.contains(&path)
-        || paths::DYNAMIC.contains(&path)
-        || assets.contains(path);
+    let served =
+        path == "/" || article.is_some() || paths::FIXED.contains(&path) || served.contains(path);
     if !served {
         return Some(format!(
             "broken link `{written}`: the site has no page at {path}; link an article by its file name, like other-article.md"

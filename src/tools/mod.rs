@@ -5,3 +5,4 @@
 //! May use: `error`.
 
 pub mod deadlines;
+pub mod letters;

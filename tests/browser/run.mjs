@@ -677,6 +677,69 @@ async function main() {
     await noJs.close();
   }
 
+  // Letters: each form's error state, and the letter it writes.
+  {
+    const letterPages = pages.filter((p) => /^\/letters\/[a-z0-9-]+$/.test(p.path));
+    await check('letters: the crawl found the letter forms', () => (letterPages.length >= 3 ? [] : [`only ${letterPages.length} letter forms found`]));
+    const context = await newContext(base, { viewport: { width: 320, height: VIEWPORT_HEIGHT } });
+    const submit = async (page) => {
+      await Promise.all([page.waitForNavigation(), page.click('form.letter-form button[type=submit]')]);
+      await page.evaluate(installHelpers);
+    };
+    for (const p of letterPages) {
+      await check(`letters: ${p.label}: an empty form comes back with the error summary, axe and 320px pass`, async () => {
+        const { page } = await open(context, base + p.path);
+        await submit(page);
+        const problems = await page.evaluate(() => {
+          const summary = document.querySelector('.error-summary');
+          if (!summary) return ['no error summary'];
+          return [...summary.querySelectorAll('a')]
+            .filter((a) => !document.getElementById(decodeURIComponent(a.hash.slice(1))))
+            .map((a) => `the summary links to a missing ${a.hash}`);
+        });
+        problems.push(...axeProblems(await runAxe(page)));
+        problems.push(...await page.evaluate(layoutProblems));
+        await page.close();
+        return problems;
+      });
+      await check(`letters: ${p.label}: the letter passes axe at 320px and prints alone`, async () => {
+        const { page } = await open(context, base + p.path);
+        await page.evaluate(() => {
+          for (const group of document.querySelectorAll('.letter-form .form-group')) {
+            const label = group.querySelector('.label');
+            if (label && label.textContent.includes('(optional)')) continue;
+            const date = group.querySelectorAll('.date-input input');
+            if (date.length === 3) { date[0].value = '3'; date[1].value = '4'; date[2].value = '2025'; continue; }
+            const choice = group.querySelector('input[type=radio], input[type=checkbox]');
+            if (choice) { choice.checked = true; continue; }
+            const text = group.querySelector('input[type=text], textarea');
+            if (text) text.value = 'A test answer';
+          }
+        });
+        await submit(page);
+        const problems = [];
+        if (!(await page.$('.letter'))) return ['no letter after a complete form'];
+        problems.push(...axeProblems(await runAxe(page)));
+        problems.push(...await page.evaluate(layoutProblems));
+        await page.emulateMedia({ media: 'print' });
+        problems.push(...await page.evaluate(() => {
+          const out = [];
+          for (const selector of ['.site-header', '.site-footer', '.letter-tools']) {
+            for (const el of document.querySelectorAll(selector)) {
+              if (getComputedStyle(el).display !== 'none') out.push(`${selector} prints`);
+            }
+          }
+          const letter = document.querySelector('.letter');
+          if (!letter || getComputedStyle(letter).display === 'none') out.push('the letter does not print');
+          return out;
+        }));
+        await page.close();
+        return problems;
+      });
+    }
+    await context.close();
+  }
+
   // Print.
   {
     const context = await newContext(base);

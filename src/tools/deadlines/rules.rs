@@ -852,7 +852,17 @@ mod tests {
                 .iter()
                 .any(|(l, _)| l == "/can-you-sue-the-cms#tribunal-appeal")
         );
-        assert_eq!(rules.letter_links().len(), 1);
+        // Each letter link names a letter file the site ships.
+        let letters = rules.letter_links();
+        assert_eq!(letters.len(), 3);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (link, _) in letters {
+            let slug = link.trim_start_matches("/letters/");
+            assert!(
+                root.join(format!("content/letters/{slug}.toml")).exists(),
+                "{link}"
+            );
+        }
     }
 
     #[test]
