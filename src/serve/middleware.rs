@@ -123,22 +123,29 @@ pub fn apply(
     let pages = state.current();
     let https = pages.site.config.base_url.starts_with("https://");
     drop(pages);
-    let mut headers = security_header_list(https, false).into_iter();
+    // Six headers on every response, and HSTS where the site is served
+    // over https. Each is a plain layer: an optional one would wrap every
+    // response future in one more `Either`.
+    let mut list = security_header_list(https, false).into_iter();
     let mut next = || {
-        let (name, value) = headers.next()?;
-        Some(SetResponseHeaderLayer::if_not_present(name, value))
+        let (name, value) = list
+            .next()
+            .unwrap_or((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
+        SetResponseHeaderLayer::if_not_present(name, value)
     };
+    let (csp, nosniff, referrer, coop, corp, permissions) =
+        (next(), next(), next(), next(), next(), next());
+    let hsts = https.then(next);
     let panicked = state.clone();
     ServiceBuilder::new()
         .layer(AccessLogLayer)
-        .option_layer(next())
-        .option_layer(next())
-        .option_layer(next())
-        .option_layer(next())
-        .option_layer(next())
-        .option_layer(next())
-        // Strict-Transport-Security, where the site is served over https.
-        .option_layer(next())
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(coop)
+        .layer(corp)
+        .layer(permissions)
+        .option_layer(hsts)
         .layer(CatchPanicLayer::custom(move |_| {
             tracing::error!("a request panicked; answered with the error page");
             respond::plain_page(
