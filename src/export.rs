@@ -139,12 +139,19 @@ pub fn site_conf(pages: &Pages, root: &Path) -> String {
             "location = {path} {{\n    proxy_pass http://{app};\n    proxy_set_header Host $host;\n}}"
         );
     }
+    for prefix in crate::site::paths::POSTED {
+        let _ = writeln!(
+            dynamic,
+            "location ^~ {prefix} {{\n    proxy_pass http://{app};\n    proxy_set_header Host $host;\n}}"
+        );
+    }
     format!(
         r#"# nginx configuration for the static export in {root}. Include it in a
 # server block:  server {{ listen 80; include {root}/nginx/site.conf; }}
 # Needs only stock nginx: precompressed .gz files are served by gzip_static.
-# Pages made per request (the deadline checker) are proxied to the
-# application at {app} (`listen` when this was built); it sets its own headers.
+# Pages made per request (the deadline checker) and pages that take posted
+# forms (the letters) are proxied to the application at {app} (`listen` when
+# this was built); it sets its own headers.
 root {root};
 charset utf-8;
 charset_types text/css text/plain application/atom+xml application/xml image/svg+xml text/javascript;
@@ -215,6 +222,10 @@ mod tests {
                 "{path} is not proxied:\n{conf}"
             );
         }
+        assert!(
+            conf.contains(&format!("location ^~ /letters {{\n    proxy_pass http://{listen};")),
+            "the letters are not proxied:\n{conf}"
+        );
     }
 
     #[test]

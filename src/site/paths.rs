@@ -19,3 +19,7 @@ pub const FIXED: &[&str] = &[
 /// Paths answered per request by the application (never prepared, never in
 /// the static export, whose nginx configuration proxies them).
 pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics"];
+
+/// Path prefixes whose pages take posted forms: the static export proxies
+/// everything under them to the application.
+pub const POSTED: &[&str] = &["/letters"];
