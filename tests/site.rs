@@ -2319,7 +2319,7 @@ async fn every_page_of_every_kind_has_the_exit_link_right_after_the_skip_link() 
 async fn browse_safely_is_linked_beside_the_exit_link_and_from_the_footer() {
     let (_, app) = real_site();
     let home = page(&app, "/").await;
-    let bar = between(&home, "class=\"exit-bar\"", "</div>\n</div>").unwrap();
+    let bar = between(&home, "class=\"exit-bar\"", "</nav>").unwrap();
     assert!(attr_values(bar, "href").contains(&"/browse-safely".to_string()));
     let footer = between(&home, "<footer", "</footer>").unwrap();
     for path in ["/browse-safely", "/get-help", "/challenge-a-decision"] {
