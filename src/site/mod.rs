@@ -264,9 +264,6 @@ impl Site {
             asset_paths.insert(help::PATH.to_string());
         }
         asset_paths.extend(site_pages.iter().map(page::Page::url));
-        for source in &sources {
-            check_site_links(source, &by_slug, &asset_paths, &mut problems);
-        }
         let rules_path = options.content_dir.join("deadlines.toml");
         let deadlines = if rules_path.exists() {
             match deadlines::Rules::load(&rules_path) {
@@ -286,6 +283,15 @@ impl Site {
         } else {
             None
         };
+        for source in &sources {
+            check_site_links(
+                source,
+                &by_slug,
+                &asset_paths,
+                deadlines.as_ref(),
+                &mut problems,
+            );
+        }
         for found in &site_pages {
             check_page_links(found, &by_slug, &asset_paths, &mut problems);
         }
@@ -478,10 +484,13 @@ fn check_site_links(
     source: &Source,
     by_slug: &HashMap<&str, &Source>,
     assets: &HashSet<String>,
+    rules: Option<&deadlines::Rules>,
     problems: &mut Vec<Problem>,
 ) {
     for (written, offset) in &source.doc.site_links {
-        if let Some(message) = site_link_problem(written, by_slug, assets) {
+        if let Some(message) = site_link_problem(written, by_slug, assets)
+            .or_else(|| checker_link_problem(written, rules))
+        {
             problems.push(Problem::new(&source.path, source.line_at(*offset), message));
         }
     }
@@ -584,11 +593,15 @@ fn checker_link_problem(written: &str, rules: Option<&deadlines::Rules>) -> Opti
             "letter" => {
                 deadlines::LetterKind::parse(value).is_some_and(|kind| rules.letter(kind).is_some())
             }
+            "nation" => deadlines::Nation::parse(value).is_some(),
+            "day" | "month" | "year" => {
+                !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+            }
             _ => false,
         };
         if !known {
             return Some(format!(
-                "broken link `{written}`: the deadline checker takes only letter=<type>, one of: {}",
+                "broken link `{written}`: the deadline checker takes letter=<type> (one of: {}), nation, day, month and year",
                 rules
                     .letters()
                     .iter()
@@ -822,6 +835,21 @@ mod tests {
         );
         assert_eq!(name.len(), "site..css".len() + 12);
         assert_ne!(name, fingerprinted_name("site.css", b"body{ }"));
+    }
+
+    #[test]
+    fn checker_links_may_carry_only_the_checkers_own_answers() {
+        let rules = deadlines::Rules::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content/deadlines.toml"),
+        )
+        .unwrap();
+        let problem = |link: &str| checker_link_problem(link, Some(&rules));
+        assert_eq!(problem("/deadlines?letter=decision"), None);
+        assert_eq!(problem("/deadlines?letter=unlawful&nation=scotland"), None);
+        assert_eq!(problem("/can-you-sue-the-cms?x=1"), None, "not the checker");
+        assert!(problem("/deadlines?letter=bogus").is_some());
+        assert!(problem("/deadlines?letter=decision&name=Jo").is_some());
+        assert!(checker_link_problem("/deadlines?letter=decision", None).is_some());
     }
 
     #[test]
