@@ -217,6 +217,9 @@ struct Sitemap<'a> {
     config: &'a SiteConfig,
     updated: String,
     articles: &'a [Article],
+    /// Pages that are not articles (the route, help, plain pages): their
+    /// absolute URLs, which have no review date of their own.
+    others: Vec<String>,
 }
 
 /// JSON for a `<script type="application/ld+json">` block: `<` is escaped
@@ -489,10 +492,19 @@ pub fn render(
             effort,
         ),
     );
+    let mut others: Vec<String> = Vec::new();
+    if extras.route.is_some() {
+        others.push(format!("{}{}", config.base_url, route::PATH));
+    }
+    if extras.help.is_some() {
+        others.push(format!("{}{}", config.base_url, help::PATH));
+    }
+    others.extend(extras.pages.iter().map(|p| p.canonical.clone()));
     let sitemap = Sitemap {
         config,
         updated: iso_date(&updated),
         articles,
+        others,
     };
     responses.insert(
         "/sitemap.xml".to_string(),
