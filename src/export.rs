@@ -223,7 +223,9 @@ mod tests {
             );
         }
         assert!(
-            conf.contains(&format!("location ^~ /letters {{\n    proxy_pass http://{listen};")),
+            conf.contains(&format!(
+                "location ^~ /letters {{\n    proxy_pass http://{listen};"
+            )),
             "the letters are not proxied:\n{conf}"
         );
     }

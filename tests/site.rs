@@ -582,12 +582,20 @@ async fn title_with_script_is_escaped() {
     for path in ["/".to_string(), article.url(), "/no-such-page".to_string()] {
         let (_, _, html) = get(&app, &path).await;
         let tags = tags(&html);
-        // The only scripts are the site's own: structured data and share.js.
-        let share_js = format!(
-            "<script src=\"{}\" defer>",
-            state.pages().site.asset_urls.url("share.js")
-        );
-        let ours = ["<script type=\"application/ld+json\">", share_js.as_str()];
+        // The only scripts are the site's own: structured data, share.js
+        // and exit.js.
+        let script = |name: &str| {
+            format!(
+                "<script src=\"{}\" defer>",
+                state.pages().site.asset_urls.url(name)
+            )
+        };
+        let (share_js, exit_js) = (script("share.js"), script("exit.js"));
+        let ours = [
+            "<script type=\"application/ld+json\">",
+            share_js.as_str(),
+            exit_js.as_str(),
+        ];
         let openings: Vec<&String> = tags.iter().filter(|t| t.starts_with("<script")).collect();
         let closings = tags.iter().filter(|t| t.starts_with("</script")).count();
         assert_eq!(
@@ -1465,7 +1473,7 @@ async fn feed_parses_and_lists_every_article() {
 }
 
 #[tokio::test]
-async fn sitemap_lists_every_article_with_its_review_date() {
+async fn sitemap_lists_every_page_with_each_articles_review_date() {
     let (state, app) = real_site();
     let pages = state.pages();
     let site = &pages.site;
@@ -1486,6 +1494,10 @@ async fn sitemap_lists_every_article_with_its_review_date() {
     let mut wanted = HashMap::from([(format!("{base}/"), newest.to_string())]);
     for a in &site.articles {
         wanted.insert(format!("{base}{}", a.url()), a.reviewed.to_string());
+    }
+    // Pages that are not articles have no review date to give.
+    for path in ["/challenge-a-decision", "/get-help", "/browse-safely"] {
+        wanted.insert(format!("{base}{path}"), String::new());
     }
     assert_eq!(listed, wanted, "sitemap <loc> and <lastmod>");
 
@@ -2387,4 +2399,402 @@ mod letters {
             "the checker does not link the letter"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// The step-by-step route, free help and the quick exit
+// ---------------------------------------------------------------------------
+
+/// The route as the real site loaded it.
+fn real_route(state: &AppState) -> advice_site::site::route::Route {
+    state
+        .pages()
+        .site
+        .route
+        .clone()
+        .expect("content/steps.toml loads")
+}
+
+/// One `<li class="step ...">` of the route page, by its id.
+fn step_block<'a>(html: &'a str, id: &str) -> &'a str {
+    between(html, &format!("id=\"{id}\">"), "</li>\n\n")
+        .or_else(|| between(html, &format!("id=\"{id}\">"), "</ol>"))
+        .unwrap_or_else(|| panic!("the route page has no step {id}"))
+}
+
+#[tokio::test]
+async fn route_page_shows_every_step_in_order_numbered_or_marked_and_or() {
+    let (state, app) = real_site();
+    let route = real_route(&state);
+    let body = page(&app, "/challenge-a-decision").await;
+    let mut last = 0;
+    let mut number = 0;
+    for step in &route.steps {
+        let at = body
+            .find(&format!("id=\"{}\"", step.id))
+            .unwrap_or_else(|| panic!("no step {}", step.id));
+        assert!(at > last, "step {} is out of order", step.id);
+        last = at;
+        let block = step_block(&body, &step.id);
+        assert!(block.contains(&decode_free(&step.title)), "{}", step.id);
+        let label = between(block, "<span class=\"step-label\">", "</h2>").unwrap();
+        match step.kind {
+            advice_site::site::route::StepKind::Step => {
+                number += 1;
+                assert!(
+                    label.contains("<span class=\"visually-hidden\">Step </span>")
+                        && label.contains(&format!("</span>{number}<")),
+                    "step {} should be numbered {number}: {label}",
+                    step.id
+                );
+            }
+            advice_site::site::route::StepKind::And => assert!(label.starts_with("and<")),
+            advice_site::site::route::StepKind::Or => assert!(label.starts_with("or<")),
+        }
+    }
+    let kinds: Vec<_> = route.steps.iter().map(|s| s.kind).collect();
+    assert!(kinds.contains(&advice_site::site::route::StepKind::And));
+    assert!(kinds.contains(&advice_site::site::route::StepKind::Or));
+}
+
+/// Text as askama writes it into HTML (quotes and apostrophes escaped).
+fn decode_free(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('\'', "&#39;")
+        .replace('"', "&#34;")
+}
+
+#[tokio::test]
+async fn every_link_in_a_step_leads_to_a_page_and_section_that_exist() {
+    let (state, app) = real_site();
+    let route = real_route(&state);
+    let body = page(&app, "/challenge-a-decision").await;
+    let mut checker_links = 0;
+    for step in &route.steps {
+        let block = step_block(&body, &step.id);
+        let hrefs = attr_values(block, "href");
+        for link in step.links.iter().chain(&step.letter) {
+            assert!(
+                hrefs.contains(&link.href),
+                "step {} does not show {}",
+                step.id,
+                link.href
+            );
+            let (path, fragment) = link
+                .href
+                .split_once('#')
+                .map_or((link.href.as_str(), None), |(p, f)| (p, Some(f)));
+            let target = page(&app, path).await;
+            if let Some(fragment) = fragment {
+                assert!(
+                    ids(&target).contains(fragment),
+                    "{} has no #{fragment}",
+                    path
+                );
+            }
+            if path.starts_with("/deadlines?letter=") {
+                checker_links += 1;
+            }
+        }
+        for slug in &step.articles {
+            assert!(
+                hrefs.contains(&format!("/{slug}")),
+                "step {} does not link {slug}",
+                step.id
+            );
+        }
+    }
+    assert!(
+        checker_links > 0,
+        "no step links the deadline checker with a letter type"
+    );
+}
+
+#[test]
+fn check_names_each_broken_route_link_with_its_line() {
+    let err = try_load("tests/fixtures/route-broken", false).unwrap_err();
+    let file = manifest("tests/fixtures/route-broken/steps.toml");
+    let at: Vec<(usize, &str)> = err
+        .problems
+        .iter()
+        .filter(|p| p.file == file)
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    let expect: &[(usize, &str)] = &[
+        (10, "has no heading with id `no-such-section`"),
+        (
+            18,
+            "the site has no page at /letters/mandatory-reconsideration",
+        ),
+        (19, "there is no article `no-such-article`"),
+        (25, "there is no deadline checker"),
+    ];
+    for (line, words) in expect {
+        assert!(
+            at.iter().any(|(l, m)| l == line && m.contains(words)),
+            "expected line {line}: {words}; got {at:?}"
+        );
+    }
+    assert_eq!(at.len(), expect.len(), "{at:?}");
+}
+
+#[tokio::test]
+async fn part_of_box_shows_on_each_route_article_with_its_neighbours_and_on_no_other() {
+    let (state, app) = real_site();
+    let route = real_route(&state);
+    let mut on_route = 0;
+    for article in &state.pages().site.articles {
+        let body = page(&app, &article.url()).await;
+        let nav = nav_labelled(&body, "part-of");
+        match route.step_of(&article.slug) {
+            None => assert!(nav.is_none(), "{} is not on the route", article.slug),
+            Some(index) => {
+                on_route += 1;
+                let nav = nav.unwrap_or_else(|| panic!("{} has no Part of box", article.slug));
+                assert!(nav.contains(&route.title), "{}", article.slug);
+                let hrefs = attr_values(nav, "href");
+                let step_href = |i: usize| format!("/challenge-a-decision#{}", route.steps[i].id);
+                assert!(
+                    hrefs.contains(&step_href(index)),
+                    "{}: {hrefs:?}",
+                    article.slug
+                );
+                if index > 0 {
+                    assert!(
+                        hrefs.contains(&step_href(index - 1)),
+                        "{}: no step before",
+                        article.slug
+                    );
+                }
+                if index + 1 < route.steps.len() {
+                    assert!(
+                        hrefs.contains(&step_href(index + 1)),
+                        "{}: no step after",
+                        article.slug
+                    );
+                }
+                // Near the top: before the article's own text.
+                assert!(body.find("class=\"part-of\"") < body.find("class=\"article-body\""));
+            }
+        }
+    }
+    assert!(on_route > 0, "no article is on the route");
+    assert!(
+        on_route < state.pages().site.articles.len(),
+        "every article is on the route, so the test cannot show the box is left out"
+    );
+}
+
+#[tokio::test]
+async fn get_help_shows_each_organisation_with_what_who_where_and_how() {
+    let (state, app) = real_site();
+    let help = state
+        .pages()
+        .site
+        .help
+        .clone()
+        .expect("content/help.toml loads");
+    let body = page(&app, "/get-help").await;
+    for org in &help.orgs {
+        let id = advice_site::markdown::slugify(&org.name);
+        let entry = between(&body, &format!("id=\"{id}\">"), "</li>")
+            .unwrap_or_else(|| panic!("no entry for {}", org.name));
+        for text in [&org.what, &org.for_whom, &org.how, &org.where_label()] {
+            assert!(entry.contains(&decode_free(text)), "{}: {text}", org.name);
+        }
+        assert!(
+            entry.contains(&format!("datetime=\"{}\"", org.checked)),
+            "{}: no checked date",
+            org.name
+        );
+        if let Some(url) = &org.url {
+            assert!(
+                attr_values(entry, "href").contains(url),
+                "{}: no link",
+                org.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_help_entry_not_checked_for_a_year_is_a_warning_on_its_line() {
+    let pages = try_load("tests/fixtures/help-stale", false).unwrap();
+    let file = manifest("tests/fixtures/help-stale/help.toml");
+    let warnings: Vec<&Problem> = pages
+        .site
+        .warnings
+        .iter()
+        .filter(|p| p.file == file)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].line, 17);
+    assert!(
+        warnings[0].message.contains("Stale advice"),
+        "{}",
+        warnings[0].message
+    );
+}
+
+#[tokio::test]
+async fn every_article_ends_with_a_get_free_help_box() {
+    let (state, app) = real_site();
+    for article in &state.pages().site.articles {
+        let body = page(&app, &article.url()).await;
+        let aside = between(&body, "aria-labelledby=\"get-help\">", "</aside>")
+            .unwrap_or_else(|| panic!("{} has no Get free help box", article.slug));
+        assert!(attr_values(aside, "href").contains(&"/get-help".to_string()));
+    }
+}
+
+#[tokio::test]
+async fn scotland_banner_shows_only_where_front_matter_sets_it() {
+    let (state, app) = real_site();
+    let mut shown = 0;
+    for article in &state.pages().site.articles {
+        let body = page(&app, &article.url()).await;
+        match &article.scotland_differs {
+            Some(note) => {
+                shown += 1;
+                let banner = between(&body, "class=\"nation-banner\"", "</div>")
+                    .unwrap_or_else(|| panic!("{} has no banner", article.slug));
+                assert!(banner.contains(&decode_free(note)), "{}", article.slug);
+            }
+            None => assert!(!body.contains("nation-banner"), "{}", article.slug),
+        }
+    }
+    assert!(shown > 0, "the flagship should say how Scotland differs");
+}
+
+/// Asserts the page's first two links are the skip link and the exit link.
+fn assert_exit_link_first(what: &str, body: &str) {
+    let after_body = body.split_once("<body>").map_or("", |(_, b)| b);
+    let anchors: Vec<&str> = elements(after_body, "a").into_iter().take(2).collect();
+    assert_eq!(anchors.len(), 2, "{what}: too few links");
+    assert_eq!(attr(anchors[0], "href").as_deref(), Some("#main"), "{what}");
+    let exit = anchors[1];
+    assert!(
+        exit.contains("class=\"exit-link\""),
+        "{what}: second link is {exit}"
+    );
+    assert_eq!(
+        attr(exit, "href").as_deref(),
+        Some("https://www.bbc.co.uk/weather"),
+        "{what}"
+    );
+    assert_eq!(attr(exit, "rel").as_deref(), Some("noreferrer"), "{what}");
+    assert!(after_body.contains("Exit this page</a>"), "{what}");
+    let scripts = attr_values(head_of(body), "src");
+    assert!(
+        scripts.iter().any(|s| s.starts_with("/static/exit.")),
+        "{what}: no exit script"
+    );
+}
+
+#[tokio::test]
+async fn every_page_of_every_kind_has_the_exit_link_right_after_the_skip_link() {
+    let (state, app) = real_site();
+    let mut paths = vec![
+        "/".to_string(),
+        "/challenge-a-decision".to_string(),
+        "/get-help".to_string(),
+        "/browse-safely".to_string(),
+        "/deadlines".to_string(),
+        "/deadlines?letter=decision".to_string(),
+        "/deadlines?letter=decision&day=1&month=2&year=2026".to_string(),
+    ];
+    paths.extend(state.pages().site.articles.iter().map(|a| a.url()));
+    for path in &paths {
+        let body = page(&app, path).await;
+        assert_exit_link_first(path, &body);
+    }
+    let (status, _, body) = get(&app, "/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_exit_link_first("404", &body);
+    let (status, _, body) = request(&app, Method::POST, "/").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_exit_link_first("405", &body);
+    let error = state.pages().error_page.body.clone();
+    assert_exit_link_first("500", &String::from_utf8_lossy(&error));
+}
+
+#[tokio::test]
+async fn browse_safely_is_linked_beside_the_exit_link_and_from_the_footer() {
+    let (_, app) = real_site();
+    let home = page(&app, "/").await;
+    let bar = between(&home, "class=\"exit-bar\"", "</nav>").unwrap();
+    assert!(attr_values(bar, "href").contains(&"/browse-safely".to_string()));
+    let footer = between(&home, "<footer", "</footer>").unwrap();
+    for path in ["/browse-safely", "/get-help", "/challenge-a-decision"] {
+        assert!(
+            attr_values(footer, "href").contains(&path.to_string()),
+            "footer lacks {path}"
+        );
+    }
+    let safely = page(&app, "/browse-safely").await;
+    assert!(
+        safely.contains("no cookies"),
+        "the page says the site sets no cookies"
+    );
+}
+
+/// Every `<form ...>...</form>` in `html`: (method, action, field names).
+fn forms(html: &str) -> Vec<(String, String, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<form") {
+        rest = &rest[start..];
+        let end = rest.find("</form>").expect("form is closed");
+        let form = &rest[..end];
+        let open = &form[..form.find('>').unwrap() + 1];
+        let method = attr(open, "method")
+            .unwrap_or_else(|| "get".into())
+            .to_lowercase();
+        let action = attr(open, "action").unwrap_or_default();
+        found.push((method, action, attr_values(form, "name")));
+        rest = &rest[end..];
+    }
+    found
+}
+
+#[tokio::test]
+async fn forms_put_only_the_checkers_letter_type_and_date_in_a_url() {
+    let (_, app) = real_site();
+    // Crawl every page reachable from home, deadline questions included.
+    let mut queue = VecDeque::from(["/".to_string()]);
+    let mut seen = HashSet::from(["/".to_string()]);
+    let mut pages_with_forms = 0;
+    while let Some(path) = queue.pop_front() {
+        let (status, headers, body) = get(&app, &path).await;
+        if status != StatusCode::OK || content_type(&headers) != HTML {
+            continue;
+        }
+        for (method, action, names) in forms(&body) {
+            pages_with_forms += 1;
+            if method == "get" {
+                assert_eq!(
+                    action, "/deadlines",
+                    "{path}: a GET form that is not the checker"
+                );
+                for name in &names {
+                    assert!(
+                        ["letter", "nation", "day", "month", "year"].contains(&name.as_str()),
+                        "{path}: GET form field `{name}` would put more than a letter type and a date in the URL"
+                    );
+                }
+            } else {
+                assert_eq!(method, "post", "{path}: form method {method}");
+            }
+        }
+        for link in attr_values(&body, "href") {
+            if link.starts_with('/') && !link.starts_with("/static/") && !link.starts_with("/feed")
+            {
+                let target = link.split('#').next().unwrap().to_string();
+                if seen.insert(target.clone()) {
+                    queue.push_back(target);
+                }
+            }
+        }
+    }
+    assert!(pages_with_forms > 0, "the crawl found no form at all");
 }

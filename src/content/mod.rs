@@ -8,6 +8,10 @@ use time::Date;
 use crate::error::{Problem, toml_problem};
 use crate::markdown::{self, Document};
 
+/// The folder below `content/` that holds site pages (like
+/// `/browse-safely`), which are not articles.
+pub const PAGES_FOLDER: &str = "pages";
+
 /// The line that opens and closes front matter.
 const FENCE: &str = "+++";
 
@@ -56,6 +60,9 @@ pub struct FrontMatter {
     /// Old paths that should answer 301 to this article.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// How the article's advice differs in Scotland, shown in a banner at
+    /// the top; leave out where the advice is the same.
+    pub scotland_differs: Option<String>,
 }
 
 /// One article as read from disk, before links to other articles are resolved.
@@ -151,7 +158,7 @@ pub fn split_front_matter<'a>(
     ))
 }
 
-fn to_date(
+pub(crate) fn to_date(
     path: &Path,
     line: usize,
     field: &str,
@@ -243,7 +250,8 @@ pub fn read_article(path: &Path, text: &str) -> Result<Source, Vec<Problem>> {
 }
 
 /// Lists the article files under `dir`: `*.md`, in folders too, skipping
-/// hidden files and editors' backups, sorted so loads are repeatable.
+/// hidden files, editors' backups and the site pages in `dir/pages`, sorted
+/// so loads are repeatable.
 pub fn article_paths(dir: &Path) -> Result<Vec<PathBuf>, Problem> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -262,6 +270,9 @@ pub fn article_paths(dir: &Path) -> Result<Vec<PathBuf>, Problem> {
                 continue;
             };
             if kind.is_dir() {
+                if folder == dir && name == PAGES_FOLDER {
+                    continue;
+                }
                 pending.push(path);
             } else if kind.is_file() && name.ends_with(".md") {
                 found.push(path);

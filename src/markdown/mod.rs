@@ -24,6 +24,9 @@ pub const RESERVED_IDS: &[&str] = &[
     "support",
     "share",
     "share-url",
+    "part-of",
+    "get-help",
+    "scotland-differs",
 ];
 
 /// Words read per minute, for the reading-time estimate.

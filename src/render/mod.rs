@@ -110,6 +110,11 @@ pub fn render(site: Site) -> Result<Pages, Problem> {
         &images,
         &home_image,
         &site.asset_urls,
+        &pages::Extras {
+            route: site.route.as_ref(),
+            help: site.help.as_ref(),
+            pages: &site.pages,
+        },
     )
     .map_err(|e| {
         Problem::new(

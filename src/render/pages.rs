@@ -12,7 +12,9 @@ use super::prepared::{ERROR, Prepared, REVALIDATE};
 use super::preview;
 use super::share::{self, ShareLink};
 use crate::config::SiteConfig;
-use crate::site::{Article, AssetUrls};
+use crate::site::help::{Help, Org};
+use crate::site::route::{self, Route, Step};
+use crate::site::{Article, AssetUrls, SitePage, help};
 
 /// Every page of the site, keyed by URL path.
 pub struct Rendered {
@@ -103,6 +105,85 @@ struct ArticlePage<'a> {
     related: Vec<&'a Article>,
     linked_from: Vec<&'a Article>,
     share: Vec<ShareLink>,
+    part_of: Option<PartOf<'a>>,
+}
+
+/// The "Part of" box: the route step an article belongs to, with its
+/// neighbours.
+struct PartOf<'a> {
+    route: &'a str,
+    step: &'a Step,
+    previous: Option<&'a Step>,
+    next: Option<&'a Step>,
+}
+
+impl<'a> PartOf<'a> {
+    fn for_article(route: Option<&'a Route>, slug: &str) -> Option<Self> {
+        let route = route?;
+        let index = route.step_of(slug)?;
+        Some(PartOf {
+            route: &route.title,
+            step: &route.steps[index],
+            previous: index.checked_sub(1).map(|i| &route.steps[i]),
+            next: route.steps.get(index + 1),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "route.html")]
+struct RoutePage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    route: &'a Route,
+    articles: &'a [Article],
+}
+
+impl RoutePage<'_> {
+    /// The served articles that belong to `step`, in the step's order.
+    fn articles_of(&self, step: &Step) -> Vec<&Article> {
+        step.articles
+            .iter()
+            .filter_map(|slug| self.articles.iter().find(|a| &a.slug == slug))
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "help.html")]
+struct HelpPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    help: &'a Help,
+}
+
+impl HelpPage<'_> {
+    /// The anchor of an organisation's entry, from its name.
+    fn org_id(&self, org: &Org) -> String {
+        crate::markdown::slugify(&org.name)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+struct PlainPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    page: &'a SitePage,
+}
+
+/// What the site serves besides articles: the route, the help list and
+/// plain pages, each optional.
+pub struct Extras<'a> {
+    /// The step-by-step route.
+    pub route: Option<&'a Route>,
+    /// The free help list.
+    pub help: Option<&'a Help>,
+    /// Plain pages from `content/pages`.
+    pub pages: &'a [SitePage],
 }
 
 #[derive(Template)]
@@ -136,6 +217,9 @@ struct Sitemap<'a> {
     config: &'a SiteConfig,
     updated: String,
     articles: &'a [Article],
+    /// Pages that are not articles (the route, help, plain pages): their
+    /// absolute URLs, which have no review date of their own.
+    others: Vec<String>,
 }
 
 /// JSON for a `<script type="application/ld+json">` block: `<` is escaped
@@ -186,6 +270,20 @@ fn article_meta(config: &SiteConfig, article: &Article, image_path: &str) -> Met
         }),
         times: Some((timestamp(&article.published), timestamp(&article.reviewed))),
         json_ld: Some(script_json(&data)),
+    }
+}
+
+/// Meta for a page of the site's own that is not an article.
+fn page_meta(config: &SiteConfig, path: &str, heading: &str, description: &str) -> Meta {
+    Meta {
+        title: format!("{heading} | {}", config.title),
+        headline: heading.to_string(),
+        description: description.to_string(),
+        canonical: Some(format!("{}{path}", config.base_url)),
+        og_type: "website",
+        image: None,
+        times: None,
+        json_ld: None,
     }
 }
 
@@ -281,6 +379,7 @@ pub fn render(
     images: &HashMap<String, String>,
     home_image: &str,
     assets: &AssetUrls,
+    extras: &Extras<'_>,
 ) -> Result<Rendered, askama::Error> {
     let by_slug: HashMap<&str, &Article> = articles.iter().map(|a| (a.slug.as_str(), a)).collect();
     let pick = |slugs: &[String]| -> Vec<&Article> {
@@ -316,12 +415,58 @@ pub fn render(
             related: pick(&article.related),
             linked_from: pick(&article.linked_from),
             share: share::links(&article.canonical, &article.title),
+            part_of: PartOf::for_article(extras.route, &article.slug),
         };
         Ok((article.url(), Prepared::html(page.render()?, effort)))
     };
     for page in in_parallel(articles, &render_article) {
         let (path, prepared) = page?;
         responses.insert(path, prepared);
+    }
+    if let Some(route) = extras.route {
+        let page = RoutePage {
+            config,
+            assets,
+            meta: page_meta(
+                config,
+                route::PATH,
+                &format!("{}: step by step", route.title),
+                &route.summary,
+            ),
+            route,
+            articles,
+        };
+        responses.insert(
+            route::PATH.to_string(),
+            Prepared::html(page.render()?, effort),
+        );
+    }
+    if let Some(help) = extras.help {
+        let page = HelpPage {
+            config,
+            assets,
+            meta: page_meta(
+                config,
+                help::PATH,
+                "Get free help",
+                "Organisations that give free help or information about child maintenance in England, Wales and Scotland.",
+            ),
+            help,
+        };
+        responses.insert(
+            help::PATH.to_string(),
+            Prepared::html(page.render()?, effort),
+        );
+    }
+    for plain in extras.pages {
+        let path = format!("/{}", plain.slug);
+        let page = PlainPage {
+            config,
+            assets,
+            meta: page_meta(config, &path, &plain.title, &plain.summary),
+            page: plain,
+        };
+        responses.insert(path, Prepared::html(page.render()?, effort));
     }
     let feed = Feed {
         config,
@@ -347,10 +492,19 @@ pub fn render(
             effort,
         ),
     );
+    let mut others: Vec<String> = Vec::new();
+    if extras.route.is_some() {
+        others.push(format!("{}{}", config.base_url, route::PATH));
+    }
+    if extras.help.is_some() {
+        others.push(format!("{}{}", config.base_url, help::PATH));
+    }
+    others.extend(extras.pages.iter().map(|p| p.canonical.clone()));
     let sitemap = Sitemap {
         config,
         updated: iso_date(&updated),
         articles,
+        others,
     };
     responses.insert(
         "/sitemap.xml".to_string(),

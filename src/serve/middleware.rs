@@ -128,9 +128,10 @@ pub fn apply(
     // response future in one more `Either`.
     let mut list = security_header_list(https, false).into_iter();
     let mut next = || {
-        let (name, value) = list
-            .next()
-            .unwrap_or((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
+        let (name, value) = list.next().unwrap_or((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
         SetResponseHeaderLayer::if_not_present(name, value)
     };
     let (csp, nosniff, referrer, coop, corp, permissions) =

@@ -5,8 +5,11 @@
 //! May use: `config`, `error`, `fingerprint`, `markdown`, `content`, `tools`
 //! (to load the tools' rules, which are content too).
 
+pub mod help;
 pub mod lint;
+pub mod page;
 pub mod paths;
+pub mod route;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -71,6 +74,8 @@ pub struct Article {
     pub aliases: Vec<String>,
     /// Absolute canonical URL.
     pub canonical: String,
+    /// How the advice differs in Scotland, for the banner.
+    pub scotland_differs: Option<String>,
 }
 
 impl Article {
@@ -112,6 +117,27 @@ pub struct Site {
     pub deadlines: Option<deadlines::Rules>,
     /// The letters (`content/letters/*.toml`); without the folder, none.
     pub letters: Option<letters::Letters>,
+    /// The step-by-step route (`content/steps.toml`), if there is one.
+    pub route: Option<route::Route>,
+    /// Free help (`content/help.toml`), if there is a list.
+    pub help: Option<help::Help>,
+    /// Site pages that are not articles (`content/pages/*.md`), rendered.
+    pub pages: Vec<SitePage>,
+}
+
+/// A site page that is not an article, ready to show.
+#[derive(Debug, Clone)]
+pub struct SitePage {
+    /// URL segment.
+    pub slug: String,
+    /// Heading.
+    pub title: String,
+    /// Page description.
+    pub summary: String,
+    /// The rendered body, produced and sanitised here.
+    pub body_html: String,
+    /// Absolute canonical URL.
+    pub canonical: String,
 }
 
 /// One file from `static/`, served as it is.
@@ -215,19 +241,59 @@ impl Site {
         } else {
             None
         };
+        let route = load_optional(
+            &options.content_dir.join("steps.toml"),
+            &mut problems,
+            route::Route::load,
+        );
+        let help_list = load_optional(
+            &options.content_dir.join("help.toml"),
+            &mut problems,
+            help::Help::load,
+        );
+        let mut site_pages = Vec::new();
+        for path in page::page_paths(&options.content_dir.join(page::FOLDER)) {
+            match page::Page::read(&path) {
+                Ok(found) => {
+                    if by_slug.contains_key(found.slug.as_str()) {
+                        problems.push(Problem::new(
+                            &path,
+                            1,
+                            format!(
+                                "the URL /{} is already taken by an article; rename one of them",
+                                found.slug
+                            ),
+                        ));
+                    } else {
+                        site_pages.push(found);
+                    }
+                }
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
         let mut served: HashSet<String> = assets
             .iter()
             .flat_map(|a| [a.url(), a.hashed_url.clone()])
             .collect();
-        if deadlines.is_some() {
-            served.extend(paths::DYNAMIC.iter().map(|p| (*p).to_string()));
-        }
+        // The checker's paths are always the site's; a link to them
+        // without a checker is reported by `checker_link_problem`.
+        served.extend(paths::DYNAMIC.iter().map(|p| (*p).to_string()));
         if let Some(letters) = &letters {
             served.insert("/letters".to_string());
             served.extend(letters.iter().map(|l| format!("/letters/{}", l.slug)));
         }
+        if route.is_some() {
+            served.insert(route::PATH.to_string());
+        }
+        if help_list.is_some() {
+            served.insert(help::PATH.to_string());
+        }
+        served.extend(site_pages.iter().map(page::Page::url));
         for source in &sources {
-            check_site_links(source, &by_slug, &served, &mut problems);
+            check_site_links(source, &by_slug, &served, deadlines.as_ref(), &mut problems);
+        }
+        for found in &site_pages {
+            check_page_links(found, &by_slug, &served, &mut problems);
         }
         if let Some(rules) = &deadlines {
             for (link, line) in rules.links() {
@@ -248,6 +314,30 @@ impl Site {
                 }
             }
         }
+        if let Some(route) = &route {
+            let path = options.content_dir.join("steps.toml");
+            for (link, line) in route.links() {
+                if let Some(message) = site_link_problem(link, &by_slug, &served)
+                    .or_else(|| checker_link_problem(link, deadlines.as_ref()))
+                {
+                    problems.push(Problem::new(&path, *line, message));
+                }
+            }
+            for (slug, line) in route.article_slugs() {
+                if !by_slug.contains_key(slug.as_str()) {
+                    let message = if draft_slugs.contains(slug.as_str()) {
+                        format!(
+                            "`{slug}` is a draft and is not published; publish it or remove it from the step"
+                        )
+                    } else {
+                        format!(
+                            "there is no article `{slug}` (no file {slug}.md); check the spelling"
+                        )
+                    };
+                    problems.push(Problem::new(&path, *line, message));
+                }
+            }
+        }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(problems.into());
@@ -263,12 +353,21 @@ impl Site {
                 .then_with(|| a.title.cmp(&b.title))
         });
         link_backwards(&mut articles);
-        let warnings = lint::warnings(
-            &sources,
-            &articles,
-            config.check,
-            time::OffsetDateTime::now_utc().date(),
-        );
+        let today = time::OffsetDateTime::now_utc().date();
+        let mut warnings = lint::warnings(&sources, &articles, config.check, today);
+        if let Some(list) = &help_list {
+            warnings.extend(list.stale(today, config.check.review_after_days));
+        }
+        let pages = site_pages
+            .iter()
+            .map(|found| SitePage {
+                slug: found.slug.clone(),
+                title: found.title.clone(),
+                summary: found.summary.clone(),
+                body_html: markdown::render(&found.doc, &resolve_article_link),
+                canonical: format!("{}{}", config.base_url, found.url()),
+            })
+            .collect();
         Ok(Site {
             config,
             articles,
@@ -278,6 +377,9 @@ impl Site {
             warnings,
             deadlines,
             letters,
+            route,
+            help: help_list,
+            pages,
         })
     }
 
@@ -403,10 +505,13 @@ fn check_site_links(
     source: &Source,
     by_slug: &HashMap<&str, &Source>,
     served: &HashSet<String>,
+    rules: Option<&deadlines::Rules>,
     problems: &mut Vec<Problem>,
 ) {
     for (written, offset) in &source.doc.site_links {
-        if let Some(message) = site_link_problem(written, by_slug, served) {
+        if let Some(message) = site_link_problem(written, by_slug, served)
+            .or_else(|| checker_link_problem(written, rules))
+        {
             problems.push(Problem::new(&source.path, source.line_at(*offset), message));
         }
     }
@@ -442,11 +547,101 @@ fn site_link_problem(
     }
 }
 
-fn build_article(source: &Source, base_url: &str) -> Article {
-    let body_html = markdown::render(&source.doc, &|link| match &link.fragment {
+/// Loads an optional data file: `None` when it is absent, or when it has
+/// problems (which are added to `problems`).
+fn load_optional<T>(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+    load: impl Fn(&Path) -> Result<T, Vec<Problem>>,
+) -> Option<T> {
+    if !path.exists() {
+        return None;
+    }
+    match load(path) {
+        Ok(value) => Some(value),
+        Err(mut found) => {
+            problems.append(&mut found);
+            None
+        }
+    }
+}
+
+/// Checks a site page's links to articles and to site paths.
+fn check_page_links(
+    found: &page::Page,
+    by_slug: &HashMap<&str, &Source>,
+    assets: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) {
+    for link in &found.doc.article_links {
+        let written = match &link.fragment {
+            Some(fragment) => format!("/{}#{fragment}", link.slug),
+            None => format!("/{}", link.slug),
+        };
+        if let Some(message) = site_link_problem(&written, by_slug, assets) {
+            problems.push(Problem::new(
+                &found.path,
+                found.line_at(link.offset),
+                message,
+            ));
+        }
+    }
+    for (written, offset) in &found.doc.site_links {
+        if let Some(message) = site_link_problem(written, by_slug, assets) {
+            problems.push(Problem::new(&found.path, found.line_at(*offset), message));
+        }
+    }
+}
+
+/// What is wrong with a link to the deadline checker, if anything: a
+/// `letter` the checker does not know, or no checker at all.
+fn checker_link_problem(written: &str, rules: Option<&deadlines::Rules>) -> Option<String> {
+    let (path, query) = written.split('#').next()?.split_once('?')?;
+    if path != "/deadlines" {
+        return None;
+    }
+    let Some(rules) = rules else {
+        return Some(format!(
+            "broken link `{written}`: there is no deadline checker (no content/deadlines.toml)"
+        ));
+    };
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let known = match key {
+            "letter" => {
+                deadlines::LetterKind::parse(value).is_some_and(|kind| rules.letter(kind).is_some())
+            }
+            "nation" => deadlines::Nation::parse(value).is_some(),
+            "day" | "month" | "year" => {
+                !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+            }
+            _ => false,
+        };
+        if !known {
+            return Some(format!(
+                "broken link `{written}`: the deadline checker takes letter=<type> (one of: {}), nation, day, month and year",
+                rules
+                    .letters()
+                    .iter()
+                    .map(|l| l.kind.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    None
+}
+
+/// The href of a link to another article, written by its file name.
+fn resolve_article_link(link: &markdown::ArticleLink) -> String {
+    match &link.fragment {
         Some(fragment) => format!("/{}#{fragment}", link.slug),
         None => format!("/{}", link.slug),
-    });
+    }
+}
+
+fn build_article(source: &Source, base_url: &str) -> Article {
+    let body_html = markdown::render(&source.doc, &resolve_article_link);
     let mut links_to: Vec<String> = Vec::new();
     for link in &source.doc.article_links {
         if link.slug != source.slug && !links_to.contains(&link.slug) {
@@ -471,6 +666,7 @@ fn build_article(source: &Source, base_url: &str) -> Article {
         linked_from: Vec::new(),
         aliases: source.front.aliases.clone(),
         canonical: format!("{base_url}/{}", source.slug),
+        scotland_differs: source.front.scotland_differs.clone(),
     }
 }
 
@@ -623,6 +819,7 @@ mod tests {
             linked_from: vec![],
             aliases: vec![],
             canonical: String::new(),
+            scotland_differs: None,
         }
     }
 
@@ -656,6 +853,21 @@ mod tests {
         );
         assert_eq!(name.len(), "site..css".len() + 12);
         assert_ne!(name, fingerprinted_name("site.css", b"body{ }"));
+    }
+
+    #[test]
+    fn checker_links_may_carry_only_the_checkers_own_answers() {
+        let rules = deadlines::Rules::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("content/deadlines.toml"),
+        )
+        .unwrap();
+        let problem = |link: &str| checker_link_problem(link, Some(&rules));
+        assert_eq!(problem("/deadlines?letter=decision"), None);
+        assert_eq!(problem("/deadlines?letter=unlawful&nation=scotland"), None);
+        assert_eq!(problem("/can-you-sue-the-cms?x=1"), None, "not the checker");
+        assert!(problem("/deadlines?letter=bogus").is_some());
+        assert!(problem("/deadlines?letter=decision&name=Jo").is_some());
+        assert!(checker_link_problem("/deadlines?letter=decision", None).is_some());
     }
 
     #[test]

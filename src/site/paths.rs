@@ -3,7 +3,17 @@
 //! they are taken.
 
 /// First path segments the site owns; no article may take one as its slug.
-pub const RESERVED: &[&str] = &["static", "preview", "healthz", "deadlines", "deadlines.ics"];
+pub const RESERVED: &[&str] = &[
+    "static",
+    "preview",
+    "healthz",
+    "deadlines",
+    "deadlines.ics",
+    "challenge-a-decision",
+    "get-help",
+    "browse-safely",
+    "letters",
+];
 
 /// Paths the site answers with one prepared response each.
 pub const FIXED: &[&str] = &[

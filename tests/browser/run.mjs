@@ -54,6 +54,7 @@ const CSS_GZIP_BUDGET = 10 * 1024;
 // Site chrome that wastes paper. `where: 'article'` = only article pages have it.
 const PRINT_HIDDEN = [
   { selector: '.skip-link', where: 'all' },
+  { selector: '.exit-bar', where: 'all' },
   { selector: '.site-header', where: 'all' },
   { selector: '.site-footer', where: 'all' },
   { selector: '.share', where: 'article' },
@@ -641,6 +642,111 @@ async function main() {
       });
     }
     await context.close();
+  }
+
+  // Quick exit. The exit link leaves for another site, so these checks use a
+  // context of their own that answers for that site locally: no request
+  // leaves the machine, and the off-site request watch above stays meaningful.
+  {
+    const phone = await newContext(base, { viewport: { width: 375, height: 667 } });
+    for (const p of pages) {
+      await check(`quick exit: ${p.label}: the second Tab stop is "Exit this page", on screen at 375px`, async () => {
+        const { page } = await open(phone, base + p.path);
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Tab');
+        const got = await page.evaluate(() => {
+          const el = document.activeElement;
+          const r = el.getBoundingClientRect();
+          return {
+            isExit: el.matches('a.exit-link'), what: window.__bt.describe(el),
+            rel: el.getAttribute('rel'), href: el.href,
+            onScreen: r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth,
+            scrolled: window.scrollY,
+          };
+        });
+        await page.close();
+        if (!got.isExit) return [`second Tab focused ${got.what}, not a.exit-link`];
+        const problems = [];
+        if (got.rel !== 'noreferrer') problems.push(`exit link has rel="${got.rel}", not "noreferrer"`);
+        if (!/^https:\/\//.test(got.href) || new URL(got.href).origin === new URL(base).origin) problems.push(`exit link goes to ${got.href}, not another site`);
+        if (!got.onScreen || got.scrolled !== 0) problems.push('exit link is not visible without scrolling');
+        return problems;
+      });
+    }
+    await phone.close();
+
+    const exitContext = async (options = {}) => {
+      const context = await browser.newContext({ viewport: { width: 375, height: 667 }, ...options });
+      context.setDefaultTimeout(STEP_TIMEOUT_MS);
+      await context.route((url) => url.origin !== new URL(base).origin, (route) => route.fulfill({
+        status: 200, contentType: 'text/html', body: '<!doctype html><title>Weather</title><p>Elsewhere</p>',
+      }));
+      return context;
+    };
+    const article = articles[0] ? articles[0].path : '/';
+    await check('quick exit: pressing Shift three times leaves and replaces the page in history', async () => {
+      const context = await exitContext();
+      const page = await context.newPage();
+      await page.goto(base + '/', { waitUntil: 'load' });
+      await page.goto(base + article, { waitUntil: 'load' });
+      const exitHref = await page.evaluate(() => document.querySelector('a.exit-link').href);
+      for (let i = 0; i < 3; i += 1) await page.keyboard.press('Shift');
+      const problems = [];
+      try {
+        await page.waitForURL((u) => u.href === exitHref, { timeout: 5000 });
+      } catch {
+        problems.push(`after three Shifts the page is still ${page.url()}`);
+      }
+      if (problems.length === 0) {
+        await page.goBack({ waitUntil: 'load' });
+        const back = new URL(page.url()).pathname;
+        if (back === article) problems.push('Back returns to the page the reader left: it was not replaced in history');
+      }
+      await context.close();
+      return problems;
+    });
+    await check('quick exit: Shift used for capital letters does not leave', async () => {
+      const context = await exitContext();
+      const page = await context.newPage();
+      await page.goto(base + article, { waitUntil: 'load' });
+      for (const key of ['Shift+A', 'Shift+B', 'Shift+C']) await page.keyboard.press(key);
+      await sleep(300);
+      const still = new URL(page.url()).pathname;
+      await context.close();
+      return still === article ? [] : [`typing capitals left the page for ${still}`];
+    });
+    await check('quick exit: the link leaves without JavaScript', async () => {
+      const context = await exitContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(base + article, { waitUntil: 'load' });
+      const exitHref = await page.evaluate(() => document.querySelector('a.exit-link').href);
+      await page.click('a.exit-link');
+      const problems = [];
+      try {
+        await page.waitForURL((u) => u.href === exitHref, { timeout: 5000 });
+      } catch {
+        problems.push(`clicking the exit link left the page at ${page.url()}`);
+      }
+      await context.close();
+      return problems;
+    });
+    await check('layout: an article with the Scotland banner and the "Part of" box fits 320px', async () => {
+      const context = await newContext(base, { viewport: { width: 320, height: VIEWPORT_HEIGHT } });
+      const problems = [];
+      let found = false;
+      for (const p of articles) {
+        const { page } = await open(context, base + p.path);
+        const has = await page.evaluate(() => !!document.querySelector('.nation-banner') && !!document.querySelector('.part-of'));
+        if (has) {
+          found = true;
+          problems.push(...(await page.evaluate(layoutProblems)).map((x) => `${p.path}: ${x}`));
+        }
+        await page.close();
+      }
+      await context.close();
+      if (!found) problems.push('no article shows both the banner and the box, so nothing was checked');
+      return problems;
+    });
   }
 
   // Without JavaScript the article must read the same.
