@@ -37,6 +37,43 @@ pub struct SiteConfig {
     /// What `check` warns about.
     #[serde(default)]
     pub check: CheckConfig,
+    /// The "Is this page useful?" form and where its answers are kept.
+    #[serde(default)]
+    pub feedback: FeedbackConfig,
+}
+
+/// `[feedback]` in `site.toml`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    /// A PostgreSQL connection string (`postgres://…`); without it the
+    /// answers go to SQLite in the data folder.
+    pub database: Option<String>,
+    /// Days an answer is kept before it is deleted.
+    pub retain_days: u32,
+    /// Answers one address may send in a minute; 0 turns the limit off.
+    pub per_minute: u32,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        Self {
+            database: None,
+            retain_days: 365,
+            per_minute: 10,
+        }
+    }
+}
+
+impl std::fmt::Debug for FeedbackConfig {
+    // The connection string may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedbackConfig")
+            .field("database", &self.database.as_ref().map(|_| "…"))
+            .field("retain_days", &self.retain_days)
+            .field("per_minute", &self.per_minute)
+            .finish()
+    }
 }
 
 /// The support call to action shown after every article and in the footer.
@@ -217,6 +254,15 @@ impl SiteConfig {
                 path,
                 line_with("security_contact"),
                 "security_contact must be a mailto: or https:// address",
+            ));
+        }
+        if let Some(url) = &self.feedback.database
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(Problem::new(
+                path,
+                line_with("database"),
+                "feedback.database must be a postgres:// address; leave it out to keep feedback in SQLite in the data folder",
             ));
         }
         if !self.support.url.starts_with("https://") {

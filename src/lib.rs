@@ -19,4 +19,5 @@ pub mod markdown;
 pub mod render;
 pub mod serve;
 pub mod site;
+pub mod store;
 pub mod tools;

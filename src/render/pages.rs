@@ -106,6 +106,14 @@ struct ArticlePage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+}
+
+#[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage<'a> {
     config: &'a SiteConfig,
@@ -379,6 +387,22 @@ pub fn render(
             "text/plain; charset=utf-8",
             REVALIDATE,
         ),
+    );
+    let privacy = PrivacyPage {
+        config,
+        assets,
+        meta: Meta {
+            canonical: Some(format!("{}/privacy", config.base_url)),
+            ..status_meta(
+                config,
+                "Privacy: what this site keeps",
+                "What this site records when you use it, and what it does not: no cookies, no trackers, and feedback kept only as long as it says.",
+            )
+        },
+    };
+    responses.insert(
+        "/privacy".to_string(),
+        Prepared::html(privacy.render()?, effort),
     );
     responses.insert(
         "/healthz".to_string(),

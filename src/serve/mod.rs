@@ -7,6 +7,7 @@
 //! May use everything below it: `config`, `site`, `render`, `load`.
 
 pub mod deadlines;
+pub mod feedback;
 pub mod form;
 pub mod handlers;
 pub mod log_writer;

@@ -1,13 +1,13 @@
 //! The URL table: every path the site answers, in one place.
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 use super::state::AppState;
 use axum::http::StatusCode;
 use tower_http::timeout::TimeoutLayer;
 
-use super::{deadlines, handlers, middleware};
+use super::{deadlines, feedback, handlers, middleware};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -39,6 +39,11 @@ pub fn router(state: AppState) -> Router {
             "/deadlines.ics",
             get(deadlines::calendar).layer(middleware::made_per_request(&limits)),
         );
+    // Answers to "Is this page useful?", posted from every article.
+    routes = routes.route(
+        "/feedback",
+        post(feedback::submit).layer(middleware::reads_a_form(&limits)),
+    );
     for path in FIXED {
         routes = routes.route(path, any(handlers::prepared));
     }

@@ -3,7 +3,15 @@
 //! they are taken.
 
 /// First path segments the site owns; no article may take one as its slug.
-pub const RESERVED: &[&str] = &["static", "preview", "healthz", "deadlines", "deadlines.ics"];
+pub const RESERVED: &[&str] = &[
+    "static",
+    "preview",
+    "healthz",
+    "deadlines",
+    "deadlines.ics",
+    "feedback",
+    "privacy",
+];
 
 /// Paths the site answers with one prepared response each.
 pub const FIXED: &[&str] = &[
@@ -14,8 +22,9 @@ pub const FIXED: &[&str] = &[
     "/apple-touch-icon.png",
     "/.well-known/security.txt",
     "/healthz",
+    "/privacy",
 ];
 
 /// Paths answered per request by the application (never prepared, never in
 /// the static export, whose nginx configuration proxies them).
-pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics"];
+pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback"];
