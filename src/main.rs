@@ -363,7 +363,7 @@ fn serve(
         tracing::info!("serving on http://{}", listener.local_addr()?);
         let limits = pages.site.config.server;
         let place = store::Place::new(pages.site.config.feedback.database.as_deref(), data);
-        let state = AppState::with_feedback(pages, Feedback::open(place).await);
+        let state = AppState::new(pages).with_feedback(Feedback::open(place).await);
         if let Some(feedback) = state.feedback().cloned() {
             let site = state.clone();
             tokio::spawn(async move {

@@ -27,11 +27,11 @@ impl AppState {
         }
     }
 
-    /// State serving `pages` that keeps feedback in `feedback`.
-    pub fn with_feedback(pages: Pages, feedback: Feedback) -> Self {
+    /// The same site, keeping feedback in `feedback`.
+    pub fn with_feedback(self, feedback: Feedback) -> Self {
         Self {
             feedback: Some(Arc::new(feedback)),
-            ..Self::new(pages)
+            ..self
         }
     }
 
