@@ -1312,3 +1312,89 @@ async fn a_method_is_judged_before_any_redirect() {
     assert_eq!(reply.status, 405);
     assert_eq!(reply.header("allow"), Some("POST"));
 }
+
+// ---------------------------------------------------------------------------
+// Feedback survives the server being killed
+// ---------------------------------------------------------------------------
+
+/// The real binary serving on a free port with its data in `data`; the
+/// child and the address it printed.
+fn spawn_server(data: &Path) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(["--data", data.to_str().unwrap(), "serve", "--no-watch"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "advice_site=info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, addr) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        // Keep reading so the server never blocks on a full pipe.
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if !sent && let Some((_, rest)) = line.split_once("serving on http://") {
+                let _ = found.send(rest.trim().parse::<SocketAddr>().unwrap());
+                sent = true;
+            }
+        }
+    });
+    let addr = addr
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server did not say where it listens");
+    (child, addr)
+}
+
+#[tokio::test]
+async fn every_answer_confirmed_with_303_survives_kill_9() {
+    const N: usize = 40;
+    let data = std::env::temp_dir().join(format!("advice-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (mut child, addr) = spawn_server(&data);
+    let page = site().pages().site.articles[0].url();
+    for i in 0..N {
+        let body = format!("page={page}&answer=no&text=crash+{i}");
+        // Each from its own reader, as nginx would say, so the rate limit
+        // (per address, 10 a minute by default) lets them all through.
+        let raw = String::from_utf8(post_form("/feedback", &body))
+            .unwrap()
+            .replacen(
+                "Host: test\r\n",
+                &format!("Host: test\r\nX-Real-IP: 192.0.2.{i}\r\n"),
+                1,
+            );
+        let reply = exchange(addr, raw.as_bytes()).await;
+        assert_eq!(reply.status, 303, "answer {i}");
+    }
+    // At once after the last 303: no shutdown, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Restarting opens the same file (SQLite replays its WAL).
+    let (mut again, addr) = spawn_server(&data);
+    assert_eq!(exchange(addr, &get(&page)).await.status, 200);
+    again.kill().unwrap();
+    again.wait().unwrap();
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(["--data", data.to_str().unwrap(), "feedback", "export"])
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let csv = String::from_utf8(export.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "date,page,useful,after_answer,text");
+    for i in 0..N {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with(&format!(",{page},no,no,crash {i}"))),
+            "answer {i} was lost:\n{csv}"
+        );
+    }
+    assert_eq!(lines.len(), N + 1);
+    std::fs::remove_dir_all(&data).unwrap();
+}
