@@ -324,6 +324,29 @@ label = "Support"
     }
 
     #[test]
+    fn feedback_defaults_to_sqlite_a_year_and_ten_a_minute() {
+        let c = SiteConfig::parse(Path::new("site.toml"), GOOD).unwrap();
+        assert_eq!(c.feedback.database, None);
+        assert_eq!(c.feedback.retain_days, 365);
+        assert_eq!(c.feedback.per_minute, 10);
+    }
+
+    #[test]
+    fn a_feedback_database_that_is_not_postgres_names_its_line() {
+        let text = format!("{GOOD}[feedback]\ndatabase = \"mysql://x\"\n");
+        let mut c = SiteConfig::parse(Path::new("site.toml"), &text).unwrap();
+        let err = c.validate(Path::new("site.toml"), &text).unwrap_err();
+        assert_eq!(err.line, 12, "{err}");
+    }
+
+    #[test]
+    fn the_feedback_database_password_is_not_printed() {
+        let text = format!("{GOOD}[feedback]\ndatabase = \"postgres://u:secret@h/db\"\n");
+        let c = SiteConfig::parse(Path::new("site.toml"), &text).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+
+    #[test]
     fn relative_base_url_is_refused() {
         let text = GOOD.replace("https://example.org/\"", "example.org\"");
         let mut c = SiteConfig::parse(Path::new("site.toml"), &text).unwrap();

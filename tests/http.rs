@@ -1398,3 +1398,57 @@ async fn every_answer_confirmed_with_303_survives_kill_9() {
     assert_eq!(lines.len(), N + 1);
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+/// Runs the real binary with `args` from the crate root; its stdout.
+fn run_cli(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_author_reads_feedback_safely_and_check_names_unhelpful_pages() {
+    use advice_site::store::{Entry, Place, Store};
+    let data = std::env::temp_dir().join(format!("advice-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let page = site().pages().site.articles[0].url();
+    let store = Store::open(Place::new(None, &data)).await.unwrap();
+    let today = advice_site::tools::deadlines::today_in_uk();
+    let hostile = "\u{1b}[2J<b>gone</b>\nnext";
+    for (useful, followup, comment) in [
+        (false, false, ""),
+        (false, true, hostile),
+        (false, false, ""),
+        (true, false, ""),
+    ] {
+        let entry = Entry {
+            page: page.clone(),
+            useful,
+            comment: comment.into(),
+            followup,
+            day: today,
+        };
+        store.add(entry).await.unwrap();
+    }
+    drop(store);
+    let dir = data.to_str().unwrap();
+    let report = run_cli(&["--data", dir, "feedback"]);
+    assert!(report.contains(&format!("{page}: 1 yes, 2 no")), "{report}");
+    // The terminal sees the escape written out, never obeys it.
+    assert!(!report.contains('\u{1b}'), "{report:?}");
+    assert!(report.contains("\\u{1b}[2J<b>gone</b>⏎ next"), "{report}");
+    let csv = run_cli(&["--data", dir, "feedback", "export"]);
+    assert!(csv.contains("\"\u{1b}[2J<b>gone</b>\nnext\""), "{csv:?}");
+    let check = run_cli(&["--data", dir, "check"]);
+    assert!(
+        check.contains(&format!(
+            "feedback: {page}: 2 No and 1 Yes in the last 90 days"
+        )),
+        "{check}"
+    );
+    std::fs::remove_dir_all(&data).unwrap();
+}

@@ -14,7 +14,8 @@
 // check failed (or could not run).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -133,7 +134,9 @@ async function startServer() {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(SERVER_BIN, ['serve', '--listen', `127.0.0.1:${port}`], {
+  // Feedback posted by the tests goes to a folder of their own.
+  const data = mkdtempSync(path.join(os.tmpdir(), 'advice-site-browser-'));
+  server = spawn(SERVER_BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`], {
     cwd: ROOT, // site.toml, content/ and static/ are found relative to the repo root
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -675,6 +678,38 @@ async function main() {
     }
     await withJs.close();
     await noJs.close();
+  }
+
+  // "Is this page useful?": answered without JavaScript, the page comes
+  // back at #feedback-no with the question shown, then at #feedback-thanks.
+  if (articles.length > 0) {
+    const p = articles[0];
+    for (const scheme of ['light', 'dark']) {
+      const context = await newContext(base, { viewport: { width: 375, height: VIEWPORT_HEIGHT }, colorScheme: scheme, javaScriptEnabled: false });
+      await check(`feedback: ${p.label}: No, then a comment, without JavaScript (${scheme}); axe at each step`, async () => {
+        const problems = [];
+        const page = await context.newPage();
+        await page.goto(base + p.path, { waitUntil: 'load' });
+        const visible = (sel) => page.locator(sel).first().isVisible();
+        if (await visible('#feedback-no')) problems.push('the follow-up question shows before any answer');
+        await Promise.all([page.waitForURL(/#feedback-no$/), page.locator('.feedback-ask button[value=no]').click()]);
+        await page.evaluate(installHelpers);
+        if (!await visible('#feedback-no textarea')) problems.push('after No, "What is wrong with this page?" is not shown');
+        if (await visible('.feedback-ask')) problems.push('after No, Yes/No is still offered');
+        if (!await visible('#feedback-no .feedback-done')) problems.push('after No, no thank-you is shown');
+        problems.push(...axeProblems(await runAxe(page)).map((x) => `at #feedback-no: ${x}`));
+        if (scheme === 'light') await screenshot(page, `feedback-no-375-${scheme}.png`);
+        await page.locator('#feedback-no textarea').fill('A test comment from the browser suite.');
+        await Promise.all([page.waitForURL(/#feedback-thanks$/), page.locator('#feedback-no button[type=submit]').click()]);
+        await page.evaluate(installHelpers);
+        if (!await visible('#feedback-thanks')) problems.push('after sending, no thank-you is shown');
+        if (await visible('#feedback-no textarea')) problems.push('after sending, the question is still shown');
+        problems.push(...axeProblems(await runAxe(page)).map((x) => `at #feedback-thanks: ${x}`));
+        await page.close();
+        return problems;
+      });
+      await context.close();
+    }
   }
 
   // Print.
