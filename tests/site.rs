@@ -2183,6 +2183,7 @@ async fn answers_past_the_rate_limit_get_429_with_our_page() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(content_type(&headers), HTML);
     assert_eq!(headers[header::RETRY_AFTER], "60");
+    assert!(page.contains("Please wait a minute"), "{page}");
     assert!(page.contains("href=\"/\""), "no way back: {page}");
     // Another address is counted on its own.
     assert_eq!(post_feedback(&app, 2, &body).await.0, StatusCode::SEE_OTHER);

@@ -22,6 +22,8 @@ pub struct Rendered {
     pub not_found: Prepared,
     /// Page for a request the site will not serve (405, 414, 431).
     pub unsupported: Prepared,
+    /// The page for feedback sent too often (429).
+    pub too_many: Prepared,
     /// 500 page.
     pub error_page: Prepared,
 }
@@ -435,6 +437,11 @@ pub fn render(
         unsupported: status(
             "That request is not supported",
             "This site only serves pages to read. Go back to the home page to find what you were looking for.",
+            &[],
+        )?,
+        too_many: status(
+            "Please wait a minute",
+            "We have had several answers from your connection in the last minute. Wait a minute, then go back and send yours again.",
             &[],
         )?,
         error_page: status(

@@ -277,7 +277,8 @@ pub async fn submit(State(state): State<AppState>, request: Request) -> Response
         return refused(&pages, StatusCode::SERVICE_UNAVAILABLE);
     };
     if !feedback.allow(who, config.feedback.per_minute) {
-        let mut response = refused(&pages, StatusCode::TOO_MANY_REQUESTS);
+        let mut response =
+            respond::plain_page(StatusCode::TOO_MANY_REQUESTS, pages.too_many.body.clone());
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
