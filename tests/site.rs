@@ -2279,6 +2279,20 @@ async fn a_database_that_cannot_be_opened_answers_503_while_articles_are_served(
     std::fs::remove_file(&dir).unwrap();
 }
 
+#[tokio::test]
+async fn a_postgres_server_that_cannot_be_reached_answers_503_while_articles_are_served() {
+    // Port 1 on this machine: nothing listens there, so the connection is
+    // refused at once.
+    let place = Place::Postgres("postgres://nobody@127.0.0.1:1/nothing".into());
+    let app = app_for(real_site().0.with_feedback(Feedback::open(place).await));
+    let page = an_article();
+    let (status, headers, _) =
+        post_feedback(&app, 1, &form(&[("page", &page), ("answer", "no")])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(content_type(&headers), HTML);
+    assert_eq!(get(&app, &page).await.0, StatusCode::OK);
+}
+
 /// Posts 200 answers at once, each from its own address, and checks every
 /// one was answered 303 and kept.
 async fn two_hundred_at_once(app: App, store: Store) {

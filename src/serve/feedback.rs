@@ -310,6 +310,38 @@ pub async fn submit(State(state): State<AppState>, request: Request) -> Response
 mod tests {
     use super::*;
 
+    fn from(peer: &str, real_ip: Option<&str>) -> IpAddr {
+        let mut request = Request::new(axum::body::Body::empty());
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        if let Some(ip) = real_ip {
+            request
+                .headers_mut()
+                .insert("x-real-ip", HeaderValue::from_str(ip).unwrap());
+        }
+        client(&request)
+    }
+
+    #[test]
+    fn x_real_ip_is_believed_only_from_this_machine() {
+        assert_eq!(
+            from("127.0.0.1:5000", Some("198.51.100.7")),
+            IpAddr::from([198, 51, 100, 7])
+        );
+        assert_eq!(
+            from("203.0.113.9:5000", Some("198.51.100.7")),
+            IpAddr::from([203, 0, 113, 9])
+        );
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_by_its_64_bit_prefix() {
+        assert_eq!(
+            from("[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000", None),
+            "2001:db8:1:2::".parse::<IpAddr>().unwrap()
+        );
+    }
+
     #[test]
     fn the_limit_counts_per_address_and_zero_turns_it_off() {
         let mut limiter = Limiter::new();
