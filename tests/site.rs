@@ -582,12 +582,20 @@ async fn title_with_script_is_escaped() {
     for path in ["/".to_string(), article.url(), "/no-such-page".to_string()] {
         let (_, _, html) = get(&app, &path).await;
         let tags = tags(&html);
-        // The only scripts are the site's own: structured data and share.js.
-        let share_js = format!(
-            "<script src=\"{}\" defer>",
-            state.pages().site.asset_urls.url("share.js")
-        );
-        let ours = ["<script type=\"application/ld+json\">", share_js.as_str()];
+        // The only scripts are the site's own: structured data, share.js
+        // and feedback.js.
+        let script = |name: &str| {
+            format!(
+                "<script src=\"{}\" defer>",
+                state.pages().site.asset_urls.url(name)
+            )
+        };
+        let (share_js, feedback_js) = (script("share.js"), script("feedback.js"));
+        let ours = [
+            "<script type=\"application/ld+json\">",
+            share_js.as_str(),
+            feedback_js.as_str(),
+        ];
         let openings: Vec<&String> = tags.iter().filter(|t| t.starts_with("<script")).collect();
         let closings = tags.iter().filter(|t| t.starts_with("</script")).count();
         assert_eq!(

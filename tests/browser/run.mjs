@@ -714,6 +714,24 @@ async function main() {
         }
         return problems;
       });
+      if (scheme === 'light') {
+        await check(`feedback: ${p.label}: with JavaScript, Yes and a comment are sent without leaving the page`, async () => {
+          const problems = [];
+          const page = await withJs.newPage();
+          await page.goto(base + p.path, { waitUntil: 'load' });
+          await page.evaluate(() => { window.__stayed = true; });
+          await Promise.all([page.waitForURL(/#feedback-yes$/), page.locator('.feedback-ask button[value=yes]').click()]);
+          if (!await page.locator('#feedback-yes textarea').isVisible()) problems.push('after Yes, "What were you looking for?" is not shown');
+          const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+          if (focused !== 'feedback-text-yes') problems.push(`after Yes, focus is on #${focused}, not the question`);
+          await page.locator('#feedback-yes textarea').fill('Sent by the browser suite with script.');
+          await Promise.all([page.waitForURL(/#feedback-thanks$/), page.locator('#feedback-yes button[type=submit]').click()]);
+          if (!await page.locator('#feedback-thanks').isVisible()) problems.push('after sending, no thank-you is shown');
+          if (!await page.evaluate(() => window.__stayed === true)) problems.push('the page reloaded: the script did not send the answer itself');
+          await page.close();
+          return problems;
+        });
+      }
       await noJs.close();
       await withJs.close();
     }
