@@ -37,6 +37,43 @@ pub struct SiteConfig {
     /// What `check` warns about.
     #[serde(default)]
     pub check: CheckConfig,
+    /// The "Is this page useful?" form and where its answers are kept.
+    #[serde(default)]
+    pub feedback: FeedbackConfig,
+}
+
+/// `[feedback]` in `site.toml`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackConfig {
+    /// A PostgreSQL connection string (`postgres://…`); without it the
+    /// answers go to SQLite in the data folder.
+    pub database: Option<String>,
+    /// Days an answer is kept before it is deleted.
+    pub retain_days: u32,
+    /// Answers one address may send in a minute; 0 turns the limit off.
+    pub per_minute: u32,
+}
+
+impl Default for FeedbackConfig {
+    fn default() -> Self {
+        Self {
+            database: None,
+            retain_days: 365,
+            per_minute: 10,
+        }
+    }
+}
+
+impl std::fmt::Debug for FeedbackConfig {
+    // The connection string may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedbackConfig")
+            .field("database", &self.database.as_ref().map(|_| "…"))
+            .field("retain_days", &self.retain_days)
+            .field("per_minute", &self.per_minute)
+            .finish()
+    }
 }
 
 /// The support call to action shown after every article and in the footer.
@@ -219,6 +256,15 @@ impl SiteConfig {
                 "security_contact must be a mailto: or https:// address",
             ));
         }
+        if let Some(url) = &self.feedback.database
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(Problem::new(
+                path,
+                line_with("database"),
+                "feedback.database must be a postgres:// address; leave it out to keep feedback in SQLite in the data folder",
+            ));
+        }
         if !self.support.url.starts_with("https://") {
             return Err(Problem::new(
                 path,
@@ -275,6 +321,29 @@ label = "Support"
         let err = SiteConfig::parse(Path::new("site.toml"), &text).unwrap_err();
         assert!(err.message.contains("colour"), "{err}");
         assert_eq!(err.line, 12, "{err}");
+    }
+
+    #[test]
+    fn feedback_defaults_to_sqlite_a_year_and_ten_a_minute() {
+        let c = SiteConfig::parse(Path::new("site.toml"), GOOD).unwrap();
+        assert_eq!(c.feedback.database, None);
+        assert_eq!(c.feedback.retain_days, 365);
+        assert_eq!(c.feedback.per_minute, 10);
+    }
+
+    #[test]
+    fn a_feedback_database_that_is_not_postgres_names_its_line() {
+        let text = format!("{GOOD}[feedback]\ndatabase = \"mysql://x\"\n");
+        let mut c = SiteConfig::parse(Path::new("site.toml"), &text).unwrap();
+        let err = c.validate(Path::new("site.toml"), &text).unwrap_err();
+        assert_eq!(err.line, 12, "{err}");
+    }
+
+    #[test]
+    fn the_feedback_database_password_is_not_printed() {
+        let text = format!("{GOOD}[feedback]\ndatabase = \"postgres://u:secret@h/db\"\n");
+        let c = SiteConfig::parse(Path::new("site.toml"), &text).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
     }
 
     #[test]

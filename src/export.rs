@@ -136,7 +136,7 @@ pub fn site_conf(pages: &Pages, root: &Path) -> String {
     for path in crate::site::paths::DYNAMIC {
         let _ = writeln!(
             dynamic,
-            "location = {path} {{\n    proxy_pass http://{app};\n    proxy_set_header Host $host;\n}}"
+            "location = {path} {{\n    proxy_pass http://{app};\n    proxy_set_header Host $host;\n    proxy_set_header X-Real-IP $remote_addr;\n}}"
         );
     }
     for prefix in crate::site::paths::POSTED {

@@ -5,7 +5,9 @@
 //! `content` (the author's files, checked) → `site` (one read-only model,
 //! cross-linked) → `render` (every page prepared as bytes) → `serve` (axum,
 //! hyper and tower-http answering requests). [`load::load`] runs the first
-//! three; `export` writes what `render` made to files.
+//! three; `export` writes what `render` made to files. Beside the flow,
+//! `store` keeps readers' feedback (SQLite or PostgreSQL): `serve` writes
+//! to it and the CLI reads it.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -19,4 +21,5 @@ pub mod markdown;
 pub mod render;
 pub mod serve;
 pub mod site;
+pub mod store;
 pub mod tools;

@@ -11,8 +11,10 @@ use clap::{Parser, Subcommand};
 use advice_site::config::{Overrides, SiteConfig};
 use advice_site::error::LoadError;
 use advice_site::render::Pages;
+use advice_site::serve::feedback::Feedback;
 use advice_site::serve::{self, AppState, reload, server};
 use advice_site::site::LoadOptions;
+use advice_site::store;
 
 // glibc's malloc gives brotli's multi-megabyte tables back to the kernel
 // after every page and faults them in again for the next, which doubled
@@ -54,6 +56,9 @@ struct Cli {
     /// Public address of the site (overrides `base_url` in the configuration).
     #[arg(long, global = true, env = "ADVICE_SITE_BASE_URL")]
     base_url: Option<String>,
+    /// Folder for the feedback database (SQLite), created if missing.
+    #[arg(long, global = true, env = "ADVICE_SITE_DATA", default_value = "data")]
+    data: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,6 +82,11 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Print each page's Yes and No counts and its latest comments.
+    Feedback {
+        #[command(subcommand)]
+        action: Option<FeedbackAction>,
+    },
     /// Write the whole site as static files (with .gz and .br siblings and
     /// nginx configuration) for a static host or CDN.
     Build {
@@ -84,6 +94,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum FeedbackAction {
+    /// Write every entry to standard output as CSV, with a header row.
+    Export,
 }
 
 fn main() -> ExitCode {
@@ -102,12 +118,17 @@ fn main() -> ExitCode {
         drafts: cli.drafts,
     };
     match cli.command {
-        Some(Command::Check { strict }) => check(&cli.config, &overrides, &options, strict),
+        Some(Command::Check { strict }) => {
+            check(&cli.config, &overrides, &options, &cli.data, strict)
+        }
+        Some(Command::Feedback { action }) => {
+            feedback(&cli.config, &overrides, &cli.data, action.is_some())
+        }
         Some(Command::Build { ref out }) => build(&cli.config, &overrides, &options, out),
         Some(Command::Serve { no_watch, .. }) => {
-            serve(&cli.config, &overrides, &options, !no_watch)
+            serve(&cli.config, &overrides, &options, &cli.data, !no_watch)
         }
-        None => serve(&cli.config, &overrides, &options, true),
+        None => serve(&cli.config, &overrides, &options, &cli.data, true),
     }
 }
 
@@ -128,16 +149,67 @@ fn report(err: &LoadError) {
     eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
 }
 
+/// Opens the feedback store on a runtime of its own, for the CLI.
+fn with_store<T>(
+    config: &SiteConfig,
+    data: &std::path::Path,
+    work: impl AsyncFnOnce(&store::Store) -> Result<T, store::StoreError>,
+) -> Result<T, String> {
+    let place = store::Place::new(config.feedback.database.as_deref(), data);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let store = store::Store::open(place.clone())
+            .await
+            .map_err(|e| format!("cannot open the feedback store ({place}): {e}"))?;
+        work(&store).await.map_err(|e| e.to_string())
+    })
+}
+
+/// Whether there is feedback to read: PostgreSQL is configured, or the
+/// SQLite file exists (`check` must not create one).
+fn has_feedback(config: &SiteConfig, data: &std::path::Path) -> bool {
+    config.feedback.database.is_some() || data.join(store::SQLITE_FILE).exists()
+}
+
+/// Pages with more No than Yes in the last 90 days, as warnings for
+/// `check` (not failures: readers' answers are not the author's mistake).
+fn unhelpful_pages(config: &SiteConfig, data: &std::path::Path) -> Vec<String> {
+    if !has_feedback(config, data) {
+        return Vec::new();
+    }
+    let since = advice_site::tools::deadlines::today_in_uk() - time::Duration::days(90);
+    match with_store(config, data, async |store| store.entries().await) {
+        Ok(entries) => store::summarise(&entries, since)
+            .into_iter()
+            .filter(|(_, s)| s.no > s.yes)
+            .map(|(page, s)| {
+                format!(
+                    "feedback: {page}: {} No and {} Yes in the last 90 days; see `advice-site feedback`",
+                    s.no, s.yes
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!("feedback: not read: {e}")],
+    }
+}
+
 fn check(
     config: &std::path::Path,
     overrides: &Overrides,
     options: &LoadOptions,
+    data: &std::path::Path,
     strict: bool,
 ) -> ExitCode {
     match load(config, overrides, options) {
         Ok(pages) => {
             for warning in &pages.site.warnings {
                 println!("{warning}");
+            }
+            for note in unhelpful_pages(&pages.site.config, data) {
+                println!("{note}");
             }
             let n = pages.site.warnings.len();
             println!(
@@ -190,10 +262,59 @@ fn build(
     }
 }
 
+/// How many comments `feedback` prints per page.
+const LATEST_COMMENTS: usize = 10;
+
+/// `feedback`: per page, the counts and the latest comments; or, with
+/// `export`, every entry as CSV.
+fn feedback(
+    config: &std::path::Path,
+    overrides: &Overrides,
+    data: &std::path::Path,
+    export: bool,
+) -> ExitCode {
+    let config = match SiteConfig::load(config, overrides) {
+        Ok(config) => config,
+        Err(problem) => {
+            eprintln!("{problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !has_feedback(&config, data) {
+        eprintln!(
+            "no feedback yet: {} does not exist (pass --data, or set [feedback] database)",
+            data.join(store::SQLITE_FILE).display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let entries = match with_store(&config, data, async |store| store.entries().await) {
+        Ok(entries) => entries,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = std::io::stdout().lock();
+    let written = if export {
+        advice_site::store::export::write(&entries, stdout).map_err(|e| e.to_string())
+    } else {
+        advice_site::store::report::write(&entries, LATEST_COMMENTS, stdout)
+            .map_err(|e| e.to_string())
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write the feedback: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn serve(
     config: &std::path::Path,
     overrides: &Overrides,
     options: &LoadOptions,
+    data: &std::path::Path,
     watch: bool,
 ) -> ExitCode {
     // Logs are written in batches by a thread of their own, so a slow
@@ -241,7 +362,16 @@ fn serve(
         let listener = server::bind(addr).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
         let limits = pages.site.config.server;
-        let state = AppState::new(pages);
+        let place = store::Place::new(pages.site.config.feedback.database.as_deref(), data);
+        let state = AppState::new(pages).with_feedback(Feedback::open(place).await);
+        if let Some(feedback) = state.feedback().cloned() {
+            let site = state.clone();
+            tokio::spawn(async move {
+                feedback
+                    .keep_for(|| site.current().site.config.feedback.retain_days)
+                    .await;
+            });
+        }
         let loader: reload::Loader = {
             let (config, overrides, options) =
                 (config.to_path_buf(), overrides.clone(), options.clone());

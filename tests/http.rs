@@ -1411,3 +1411,143 @@ async fn a_posted_letter_reaches_no_log_line_and_no_file_at_the_most_verbose_lev
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+// ---------------------------------------------------------------------------
+// Feedback survives the server being killed
+// ---------------------------------------------------------------------------
+
+/// The real binary serving on a free port with its data in `data`; the
+/// child and the address it printed.
+fn spawn_server(data: &Path) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(["--data", data.to_str().unwrap(), "serve", "--no-watch"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "advice_site=info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, addr) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        // Keep reading so the server never blocks on a full pipe.
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if !sent && let Some((_, rest)) = line.split_once("serving on http://") {
+                let _ = found.send(rest.trim().parse::<SocketAddr>().unwrap());
+                sent = true;
+            }
+        }
+    });
+    let addr = addr
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server did not say where it listens");
+    (child, addr)
+}
+
+#[tokio::test]
+async fn every_answer_confirmed_with_303_survives_kill_9() {
+    const N: usize = 40;
+    let data = std::env::temp_dir().join(format!("advice-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (mut child, addr) = spawn_server(&data);
+    let page = site().pages().site.articles[0].url();
+    for i in 0..N {
+        let body = format!("page={page}&answer=no&text=crash+{i}");
+        // Each from its own reader, as nginx would say, so the rate limit
+        // (per address, 10 a minute by default) lets them all through.
+        let raw = String::from_utf8(post_form("/feedback", &body))
+            .unwrap()
+            .replacen(
+                "Host: test\r\n",
+                &format!("Host: test\r\nX-Real-IP: 192.0.2.{i}\r\n"),
+                1,
+            );
+        let reply = exchange(addr, raw.as_bytes()).await;
+        assert_eq!(reply.status, 303, "answer {i}");
+    }
+    // At once after the last 303: no shutdown, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Restarting opens the same file (SQLite replays its WAL).
+    let (mut again, addr) = spawn_server(&data);
+    assert_eq!(exchange(addr, &get(&page)).await.status, 200);
+    again.kill().unwrap();
+    again.wait().unwrap();
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(["--data", data.to_str().unwrap(), "feedback", "export"])
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let csv = String::from_utf8(export.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "date,page,useful,after_answer,text");
+    for i in 0..N {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with(&format!(",{page},no,no,crash {i}"))),
+            "answer {i} was lost:\n{csv}"
+        );
+    }
+    assert_eq!(lines.len(), N + 1);
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+/// Runs the real binary with `args` from the crate root; its stdout.
+fn run_cli(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_advice-site"))
+        .current_dir(manifest(""))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_author_reads_feedback_safely_and_check_names_unhelpful_pages() {
+    use advice_site::store::{Entry, Place, Store};
+    let data = std::env::temp_dir().join(format!("advice-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let page = site().pages().site.articles[0].url();
+    let store = Store::open(Place::new(None, &data)).await.unwrap();
+    let today = advice_site::tools::deadlines::today_in_uk();
+    let hostile = "\u{1b}[2J<b>gone</b>\nnext";
+    for (useful, followup, comment) in [
+        (false, false, ""),
+        (false, true, hostile),
+        (false, false, ""),
+        (true, false, ""),
+    ] {
+        let entry = Entry {
+            page: page.clone(),
+            useful,
+            comment: comment.into(),
+            followup,
+            day: today,
+        };
+        store.add(entry).await.unwrap();
+    }
+    drop(store);
+    let dir = data.to_str().unwrap();
+    let report = run_cli(&["--data", dir, "feedback"]);
+    assert!(report.contains(&format!("{page}: 1 yes, 2 no")), "{report}");
+    // The terminal sees the escape written out, never obeys it.
+    assert!(!report.contains('\u{1b}'), "{report:?}");
+    assert!(report.contains("\\u{1b}[2J<b>gone</b>⏎ next"), "{report}");
+    let csv = run_cli(&["--data", dir, "feedback", "export"]);
+    assert!(csv.contains("\"\u{1b}[2J<b>gone</b>\nnext\""), "{csv:?}");
+    let check = run_cli(&["--data", dir, "check"]);
+    assert!(
+        check.contains(&format!(
+            "feedback: {page}: 2 No and 1 Yes in the last 90 days"
+        )),
+        "{check}"
+    );
+    std::fs::remove_dir_all(&data).unwrap();
+}

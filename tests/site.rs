@@ -582,19 +582,21 @@ async fn title_with_script_is_escaped() {
     for path in ["/".to_string(), article.url(), "/no-such-page".to_string()] {
         let (_, _, html) = get(&app, &path).await;
         let tags = tags(&html);
-        // The only scripts are the site's own: structured data, share.js
-        // and exit.js.
+        // The only scripts are the site's own: structured data, share.js,
+        // exit.js and feedback.js.
         let script = |name: &str| {
             format!(
                 "<script src=\"{}\" defer>",
                 state.pages().site.asset_urls.url(name)
             )
         };
-        let (share_js, exit_js) = (script("share.js"), script("exit.js"));
+        let (share_js, exit_js, feedback_js) =
+            (script("share.js"), script("exit.js"), script("feedback.js"));
         let ours = [
             "<script type=\"application/ld+json\">",
             share_js.as_str(),
             exit_js.as_str(),
+            feedback_js.as_str(),
         ];
         let openings: Vec<&String> = tags.iter().filter(|t| t.starts_with("<script")).collect();
         let closings = tags.iter().filter(|t| t.starts_with("</script")).count();
@@ -2797,4 +2799,451 @@ async fn forms_put_only_the_checkers_letter_type_and_date_in_a_url() {
         }
     }
     assert!(pages_with_forms > 0, "the crawl found no form at all");
+}
+
+// ---------------------------------------------------------------------------
+// Feedback: "Is this page useful?"
+// ---------------------------------------------------------------------------
+
+use advice_site::serve::feedback::Feedback;
+use advice_site::store::{Entry, Place, Store};
+
+/// A fresh, empty folder for one test's data.
+fn data_folder(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("advice-feedback-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The real site keeping feedback in a SQLite file of its own.
+async fn site_keeping_feedback(test: &str) -> (App, Store) {
+    let place = Place::new(None, &data_folder(test));
+    with_store(place).await
+}
+
+async fn with_store(place: Place) -> (App, Store) {
+    let feedback = Feedback::open(place).await;
+    let store = feedback.store().await.unwrap();
+    let state = real_site().0.with_feedback(feedback);
+    (app_for(state), store)
+}
+
+/// PostgreSQL when `ADVICE_SITE_TEST_POSTGRES` names a server (CI starts
+/// one): a schema of the test's own, emptied first. `None`, said aloud,
+/// when it is not set.
+async fn postgres_place(test: &str) -> Option<Place> {
+    let Ok(url) = std::env::var("ADVICE_SITE_TEST_POSTGRES") else {
+        eprintln!(
+            "skipped: set ADVICE_SITE_TEST_POSTGRES=postgres://… to run {test} against PostgreSQL"
+        );
+        return None;
+    };
+    let schema = format!("test_{test}");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .await
+        .unwrap();
+    let join = if url.contains('?') { '&' } else { '?' };
+    Some(Place::Postgres(format!(
+        "{url}{join}options=-c%20search_path%3D{schema}"
+    )))
+}
+
+/// Posts `body` to /feedback from `client` (an IPv4 address's last byte).
+async fn post_feedback(app: &App, client: u8, body: &str) -> (StatusCode, HeaderMap, String) {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/feedback")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let peer: std::net::SocketAddr = ([192, 0, 2, client], 40000).into();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    let response = app.clone().oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// A form body, each value percent-encoded.
+fn form(fields: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// The path of an article the site serves.
+fn an_article() -> String {
+    real_site().0.pages().site.articles[0].url()
+}
+
+fn location(headers: &HeaderMap) -> &str {
+    headers[header::LOCATION].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn a_yes_is_kept_and_the_reader_is_sent_back_to_the_question() {
+    let (app, store) = site_keeping_feedback("yes").await;
+    let page = an_article();
+    let (status, headers, _) =
+        post_feedback(&app, 1, &form(&[("page", &page), ("answer", "yes")])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{page}#feedback-yes"));
+    let entries = store.entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    let kept = &entries[0];
+    assert_eq!(
+        (kept.page.as_str(), kept.useful, kept.followup),
+        (page.as_str(), true, false)
+    );
+    assert_eq!(kept.comment, "");
+    assert_eq!(kept.day, advice_site::tools::deadlines::today_in_uk());
+}
+
+#[tokio::test]
+async fn a_no_with_text_keeps_the_text_as_typed() {
+    let (app, store) = site_keeping_feedback("no-text").await;
+    let page = an_article();
+    let typed = "<script>alert(1)</script> & \"quotes\", émigré\r\nsecond line";
+    let (status, headers, _) = post_feedback(
+        &app,
+        1,
+        &form(&[("page", &page), ("answer", "no"), ("text", typed)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{page}#feedback-no"));
+    let entries = store.entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert!(!entries[0].useful);
+    // A browser's CRLF is the form's line break, kept as one.
+    assert_eq!(entries[0].comment, typed.replace("\r\n", "\n"));
+}
+
+#[tokio::test]
+async fn the_follow_up_question_is_kept_as_a_comment_and_an_empty_one_is_not() {
+    let (app, store) = site_keeping_feedback("follow-up").await;
+    let page = an_article();
+    let (status, headers, _) = post_feedback(
+        &app,
+        1,
+        &form(&[
+            ("page", &page),
+            ("followup", "yes"),
+            ("text", "the tribunal steps"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{page}#feedback-thanks"));
+    let (status, headers, _) = post_feedback(
+        &app,
+        1,
+        &form(&[("page", &page), ("followup", "no"), ("text", "  ")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{page}#feedback-thanks"));
+    let entries = store.entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].followup && entries[0].useful);
+    assert_eq!(entries[0].comment, "the tribunal steps");
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_is_thanked_and_not_kept() {
+    let (app, store) = site_keeping_feedback("honeypot").await;
+    let page = an_article();
+    let (status, headers, _) = post_feedback(
+        &app,
+        1,
+        &form(&[
+            ("page", &page),
+            ("answer", "no"),
+            ("website", "http://spam.example"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{page}#feedback-no"));
+    assert!(store.entries().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn answers_past_the_rate_limit_get_429_with_our_page() {
+    let (app, store) = site_keeping_feedback("rate").await;
+    let per_minute = real_config().feedback.per_minute;
+    assert!(per_minute > 0, "site.toml turns the limit off");
+    let body = form(&[("page", &an_article()), ("answer", "yes")]);
+    for _ in 0..per_minute {
+        assert_eq!(post_feedback(&app, 1, &body).await.0, StatusCode::SEE_OTHER);
+    }
+    let (status, headers, page) = post_feedback(&app, 1, &body).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(content_type(&headers), HTML);
+    assert_eq!(headers[header::RETRY_AFTER], "60");
+    assert!(page.contains("Please wait a minute"), "{page}");
+    assert!(page.contains("href=\"/\""), "no way back: {page}");
+    // Another address is counted on its own.
+    assert_eq!(post_feedback(&app, 2, &body).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.entries().await.unwrap().len(),
+        per_minute as usize + 1
+    );
+}
+
+#[tokio::test]
+async fn text_past_1200_characters_is_refused_and_1200_is_kept() {
+    let (app, store) = site_keeping_feedback("long").await;
+    let page = an_article();
+    // Characters, not bytes: 1,200 two-byte letters are allowed.
+    let most = "é".repeat(1199) + "\r\n";
+    let (status, _, _) = post_feedback(
+        &app,
+        1,
+        &form(&[("page", &page), ("answer", "no"), ("text", &most)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let too_long = "é".repeat(1201);
+    let (status, headers, _) = post_feedback(
+        &app,
+        1,
+        &form(&[("page", &page), ("answer", "no"), ("text", &too_long)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(content_type(&headers), HTML);
+    assert_eq!(store.entries().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn feedback_for_a_page_that_is_not_ours_is_refused() {
+    let (app, store) = site_keeping_feedback("unknown").await;
+    for page in [
+        "/no-such-article",
+        "https://evil.example/",
+        "//evil.example",
+        "/feed.xml",
+        "",
+    ] {
+        let (status, headers, _) =
+            post_feedback(&app, 1, &form(&[("page", page), ("answer", "yes")])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "page {page:?}");
+        assert!(headers.get(header::LOCATION).is_none(), "page {page:?}");
+    }
+    let (status, _, _) = post_feedback(
+        &app,
+        1,
+        &form(&[("page", &an_article()), ("answer", "maybe")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(store.entries().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn feedback_over_the_body_limit_gets_413_with_our_page() {
+    let (app, store) = site_keeping_feedback("body-limit").await;
+    let limit = real_config().server.max_body_bytes;
+    let body = form(&[
+        ("page", &an_article()),
+        ("answer", "no"),
+        ("text", &"x".repeat(limit)),
+    ]);
+    let (status, headers, page) = post_feedback(&app, 1, &body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(content_type(&headers), HTML);
+    assert!(page.contains("href=\"/\""));
+    assert!(store.entries().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_answers_503_while_articles_are_served() {
+    // The data folder is a file, so nothing can be created in it (this
+    // holds for root too, unlike a read-only file).
+    let dir = data_folder("unopenable");
+    std::fs::write(&dir, "not a folder").unwrap();
+    let feedback = Feedback::open(Place::new(None, &dir)).await;
+    assert!(feedback.store().await.is_err());
+    let app = app_for(real_site().0.with_feedback(feedback));
+    let page = an_article();
+    let (status, headers, body) =
+        post_feedback(&app, 1, &form(&[("page", &page), ("answer", "yes")])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(content_type(&headers), HTML);
+    assert!(body.contains("something went wrong"), "{body}");
+    assert_eq!(get(&app, &page).await.0, StatusCode::OK);
+    assert_eq!(get(&app, "/").await.0, StatusCode::OK);
+    std::fs::remove_file(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_postgres_server_that_cannot_be_reached_answers_503_while_articles_are_served() {
+    // Port 1 on this machine: nothing listens there, so the connection is
+    // refused at once.
+    let place = Place::Postgres("postgres://nobody@127.0.0.1:1/nothing".into());
+    let app = app_for(real_site().0.with_feedback(Feedback::open(place).await));
+    let page = an_article();
+    let (status, headers, _) =
+        post_feedback(&app, 1, &form(&[("page", &page), ("answer", "no")])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(content_type(&headers), HTML);
+    assert_eq!(get(&app, &page).await.0, StatusCode::OK);
+}
+
+/// Posts 200 answers at once, each from its own address, and checks every
+/// one was answered 303 and kept.
+async fn two_hundred_at_once(app: App, store: Store) {
+    let page = an_article();
+    let posts = (0..200u32).map(|i| {
+        let app = app.clone();
+        let body = form(&[
+            ("page", &page),
+            ("answer", if i % 2 == 0 { "yes" } else { "no" }),
+            ("text", &format!("comment {i}")),
+        ]);
+        tokio::spawn(async move {
+            let mut req = Request::builder()
+                .method(Method::POST)
+                .uri("/feedback")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let [_, _, a, b] = i.to_be_bytes();
+            let peer: std::net::SocketAddr = ([10, 0, a, b], 1).into();
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.oneshot(req).await.unwrap().status()
+        })
+    });
+    let statuses: Vec<StatusCode> = futures_join(posts.collect()).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "{statuses:?}"
+    );
+    let kept: BTreeSet<String> = store
+        .entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e: Entry| e.comment)
+        .collect();
+    let sent: BTreeSet<String> = (0..200).map(|i| format!("comment {i}")).collect();
+    assert_eq!(kept, sent);
+}
+
+async fn futures_join<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_answers_are_all_kept_in_sqlite() {
+    let (app, store) = site_keeping_feedback("concurrent").await;
+    two_hundred_at_once(app, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_answers_are_all_kept_in_postgres() {
+    let Some(place) = postgres_place("concurrent").await else {
+        return;
+    };
+    let (app, store) = with_store(place).await;
+    two_hundred_at_once(app, store).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_answers_and_retention_deletes_old_ones() {
+    let Some(place) = postgres_place("roundtrip").await else {
+        return;
+    };
+    let (app, store) = with_store(place.clone()).await;
+    let page = an_article();
+    let (status, _, _) = post_feedback(
+        &app,
+        1,
+        &form(&[
+            ("page", &page),
+            ("answer", "no"),
+            ("text", "it's <b>wrong</b>"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Opening again runs no migration twice.
+    let again = Store::open(place).await.unwrap();
+    let entries = again.entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].comment, "it's <b>wrong</b>");
+    let today = advice_site::tools::deadlines::today_in_uk();
+    assert_eq!(again.apply_retention(today, 0).await.unwrap(), 0);
+    assert_eq!(
+        again
+            .apply_retention(today + time::Duration::days(2), 1)
+            .await
+            .unwrap(),
+        1
+    );
+    drop(store);
+}
+
+#[tokio::test]
+async fn every_article_asks_if_it_is_useful_with_a_form_that_needs_no_script() {
+    let (state, app) = real_site();
+    let pages = state.pages();
+    for article in &pages.site.articles {
+        let html = page(&app, &article.url()).await;
+        let section = between(&html, "<section class=\"feedback\"", "</section>")
+            .unwrap_or_else(|| panic!("{} has no feedback form", article.url()));
+        assert!(section.contains("Is this page useful?"));
+        assert_eq!(
+            attr_values(section, "action"),
+            ["/feedback", "/feedback", "/feedback"]
+        );
+        assert!(section.contains(&format!("name=\"page\" value=\"{}\"", article.url())));
+        let ids = ids(section);
+        for id in ["feedback-yes", "feedback-no", "feedback-thanks"] {
+            assert!(ids.contains(id), "{}: no #{id}", article.url());
+        }
+        assert!(section.contains("What were you looking for?"));
+        assert!(section.contains("What is wrong with this page?"));
+        assert!(section.contains("maxlength=\"1200\""));
+        assert!(section.contains("personal details"));
+        assert!(section.contains(&format!(
+            "for {} days",
+            pages.site.config.feedback.retain_days
+        )));
+        assert!(section.contains("href=\"/privacy\""));
+    }
+}
+
+#[tokio::test]
+async fn the_privacy_page_says_what_is_kept_and_for_how_long() {
+    let (state, app) = real_site();
+    let html = page(&app, "/privacy").await;
+    let config = &state.pages().site.config;
+    assert!(html.contains("no cookies") || html.contains("No cookies."));
+    assert!(html.contains(&format!("kept for {} days", config.feedback.retain_days)));
+    assert!(html.contains("never logged"));
+    let home = page(&app, "/").await;
+    assert!(
+        home.contains("href=\"/privacy\""),
+        "the footer links to /privacy"
+    );
 }

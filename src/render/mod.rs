@@ -39,6 +39,8 @@ pub struct Pages {
     pub not_found: Prepared,
     /// The page for a request the site will not serve (405, 413, 414, 431).
     pub unsupported: Prepared,
+    /// The page for feedback sent too often (429).
+    pub too_many: Prepared,
     /// The page for a fault of ours.
     pub error_page: Prepared,
 }
@@ -168,6 +170,7 @@ pub fn render(site: Site) -> Result<Pages, Problem> {
         images,
         not_found: rendered.not_found,
         unsupported: rendered.unsupported,
+        too_many: rendered.too_many,
         error_page: rendered.error_page,
     })
 }

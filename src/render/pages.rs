@@ -24,6 +24,8 @@ pub struct Rendered {
     pub not_found: Prepared,
     /// Page for a request the site will not serve (405, 414, 431).
     pub unsupported: Prepared,
+    /// The page for feedback sent too often (429).
+    pub too_many: Prepared,
     /// 500 page.
     pub error_page: Prepared,
 }
@@ -184,6 +186,14 @@ pub struct Extras<'a> {
     pub help: Option<&'a Help>,
     /// Plain pages from `content/pages`.
     pub pages: &'a [SitePage],
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
 }
 
 #[derive(Template)]
@@ -534,6 +544,22 @@ pub fn render(
             REVALIDATE,
         ),
     );
+    let privacy = PrivacyPage {
+        config,
+        assets,
+        meta: Meta {
+            canonical: Some(format!("{}/privacy", config.base_url)),
+            ..status_meta(
+                config,
+                "Privacy: what this site keeps",
+                "What this site records when you use it, and what it does not: no cookies, no trackers, and feedback kept only as long as it says.",
+            )
+        },
+    };
+    responses.insert(
+        "/privacy".to_string(),
+        Prepared::html(privacy.render()?, effort),
+    );
     responses.insert(
         "/healthz".to_string(),
         Prepared::new("ok\n", "text/plain; charset=utf-8", "no-store"),
@@ -565,6 +591,11 @@ pub fn render(
         unsupported: status(
             "That request is not supported",
             "This site only serves pages to read. Go back to the home page to find what you were looking for.",
+            &[],
+        )?,
+        too_many: status(
+            "Please wait a minute",
+            "We have had several answers from your connection in the last minute. Wait a minute, then go back and send yours again.",
             &[],
         )?,
         error_page: status(

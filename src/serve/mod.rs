@@ -2,11 +2,14 @@
 //! router (`routes`) answers every request; `middleware` is the policy
 //! around it; `respond` turns prepared bytes into responses; `server` is
 //! the accept loop that hands each connection to hyper; `reload` swaps in a
-//! new site when the files change.
+//! new site when the files change; `feedback` takes answers to "Is this
+//! page useful?" and hands them to the store.
 //!
-//! May use everything below it: `config`, `site`, `render`, `load`.
+//! May use everything below it: `config`, `site`, `render`, `load`, and
+//! `store`, which it owns (the state carries the open store).
 
 pub mod deadlines;
+pub mod feedback;
 pub mod form;
 pub mod handlers;
 pub mod letters;

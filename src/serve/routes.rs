@@ -7,7 +7,7 @@ use super::state::AppState;
 use axum::http::StatusCode;
 use tower_http::timeout::TimeoutLayer;
 
-use super::{deadlines, handlers, letters, middleware};
+use super::{deadlines, feedback, handlers, letters, middleware};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -45,6 +45,11 @@ pub fn router(state: AppState) -> Router {
         "/letters/{slug}",
         get(handlers::prepared)
             .merge(post(letters::submit).layer(middleware::reads_a_form(&limits))),
+    );
+    // Answers to "Is this page useful?", posted from every article.
+    routes = routes.route(
+        "/feedback",
+        post(feedback::submit).layer(middleware::reads_a_form(&limits)),
     );
     for path in FIXED {
         routes = routes.route(path, any(handlers::prepared));

@@ -309,6 +309,8 @@ async fn serve_connection<S>(
     S::Future: Send + 'static,
 {
     let activity = Arc::new(Activity::new());
+    // Only the feedback rate limit reads it, and only in memory.
+    let peer = stream.peer_addr().ok().map(axum::extract::ConnectInfo);
     let io = TokioIo::new(Watched {
         stream,
         activity: activity.clone(),
@@ -316,7 +318,11 @@ async fn serve_connection<S>(
     let counted = activity.clone();
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let in_flight = InFlight::new(&counted);
-        let answer = app.clone().oneshot(request.map(Body::new));
+        let mut request = request.map(Body::new);
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
+        let answer = app.clone().oneshot(request);
         async move {
             let response = answer.await;
             drop(in_flight);

@@ -1,25 +1,43 @@
-//! Shared application state: the site being served, swappable whole.
+//! Shared application state: the site being served, swappable whole, and
+//! the feedback store with its in-memory rate limit. Nothing else.
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::feedback::Feedback;
 use crate::render::Pages;
 
-/// What every handler can see: the site, read-only. A reload swaps in a new
-/// site atomically; a request holds the `Arc` it started with, so it sees
-/// the old site or the new one, never a mix.
+/// What every handler can see: the site, read-only, and where feedback
+/// goes. A reload swaps in a new site atomically; a request holds the `Arc`
+/// it started with, so it sees the old site or the new one, never a mix.
 #[derive(Clone)]
 pub struct AppState {
     pages: Arc<ArcSwap<Pages>>,
+    feedback: Option<Arc<Feedback>>,
 }
 
 impl AppState {
-    /// State serving `pages`.
+    /// State serving `pages`, with no feedback store (`/feedback` answers
+    /// 503).
     pub fn new(pages: Pages) -> Self {
         Self {
             pages: Arc::new(ArcSwap::from_pointee(pages)),
+            feedback: None,
         }
+    }
+
+    /// The same site, keeping feedback in `feedback`.
+    pub fn with_feedback(self, feedback: Feedback) -> Self {
+        Self {
+            feedback: Some(Arc::new(feedback)),
+            ..self
+        }
+    }
+
+    /// Where feedback goes, if anywhere.
+    pub fn feedback(&self) -> Option<&Arc<Feedback>> {
+        self.feedback.as_ref()
     }
 
     /// The site being served now.

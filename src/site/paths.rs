@@ -13,6 +13,8 @@ pub const RESERVED: &[&str] = &[
     "get-help",
     "browse-safely",
     "letters",
+    "feedback",
+    "privacy",
 ];
 
 /// Paths the site answers with one prepared response each.
@@ -24,11 +26,12 @@ pub const FIXED: &[&str] = &[
     "/apple-touch-icon.png",
     "/.well-known/security.txt",
     "/healthz",
+    "/privacy",
 ];
 
 /// Paths answered per request by the application (never prepared, never in
 /// the static export, whose nginx configuration proxies them).
-pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics"];
+pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback"];
 
 /// Path prefixes whose pages take posted forms: the static export proxies
 /// everything under them to the application.

@@ -14,7 +14,8 @@
 // check failed (or could not run).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -134,7 +135,9 @@ async function startServer() {
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(SERVER_BIN, ['serve', '--listen', `127.0.0.1:${port}`], {
+  // Feedback posted by the tests goes to a folder of their own.
+  const data = mkdtempSync(path.join(os.tmpdir(), 'advice-site-browser-'));
+  server = spawn(SERVER_BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`], {
     cwd: ROOT, // site.toml, content/ and static/ are found relative to the repo root
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -851,6 +854,63 @@ async function main() {
       });
     }
     await context.close();
+  }
+
+  // "Is this page useful?": answered without JavaScript, the page comes
+  // back at #feedback-no with the question shown, then at #feedback-thanks.
+  // axe needs script, so each state is checked again from its address alone
+  // (the fragment is all the state there is).
+  if (articles.length > 0) {
+    const p = articles[0];
+    for (const scheme of ['light', 'dark']) {
+      const viewport = { width: 375, height: VIEWPORT_HEIGHT };
+      const noJs = await newContext(base, { viewport, colorScheme: scheme, javaScriptEnabled: false });
+      const withJs = await newContext(base, { viewport, colorScheme: scheme });
+      await check(`feedback: ${p.label}: No, then a comment, without JavaScript (${scheme}); axe at each step`, async () => {
+        const problems = [];
+        const page = await noJs.newPage();
+        await page.goto(base + p.path, { waitUntil: 'load' });
+        const visible = (sel) => page.locator(sel).first().isVisible();
+        if (await visible('#feedback-no')) problems.push('the follow-up question shows before any answer');
+        await Promise.all([page.waitForURL(/#feedback-no$/), page.locator('.feedback-ask button[value=no]').click()]);
+        if (!await visible('#feedback-no textarea')) problems.push('after No, "What is wrong with this page?" is not shown');
+        if (await visible('.feedback-ask')) problems.push('after No, Yes/No is still offered');
+        if (!await visible('#feedback-no .feedback-done')) problems.push('after No, no thank-you is shown');
+        if (scheme === 'light') await screenshot(page, `feedback-no-375-${scheme}.png`);
+        await page.locator('#feedback-no textarea').fill('A test comment from the browser suite.');
+        await Promise.all([page.waitForURL(/#feedback-thanks$/), page.locator('#feedback-no button[type=submit]').click()]);
+        if (!await visible('#feedback-thanks')) problems.push('after sending, no thank-you is shown');
+        if (await visible('#feedback-no textarea')) problems.push('after sending, the question is still shown');
+        if (scheme === 'light') await screenshot(page, `feedback-thanks-375-${scheme}.png`);
+        await page.close();
+        for (const state of ['#feedback-no', '#feedback-thanks']) {
+          const { page: shown } = await open(withJs, base + p.path + state);
+          problems.push(...axeProblems(await runAxe(shown)).map((x) => `at ${state}: ${x}`));
+          await shown.close();
+        }
+        return problems;
+      });
+      if (scheme === 'light') {
+        await check(`feedback: ${p.label}: with JavaScript, Yes and a comment are sent without leaving the page`, async () => {
+          const problems = [];
+          const page = await withJs.newPage();
+          await page.goto(base + p.path, { waitUntil: 'load' });
+          await page.evaluate(() => { window.__stayed = true; });
+          await Promise.all([page.waitForURL(/#feedback-yes$/), page.locator('.feedback-ask button[value=yes]').click()]);
+          if (!await page.locator('#feedback-yes textarea').isVisible()) problems.push('after Yes, "What were you looking for?" is not shown');
+          const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+          if (focused !== 'feedback-text-yes') problems.push(`after Yes, focus is on #${focused}, not the question`);
+          await page.locator('#feedback-yes textarea').fill('Sent by the browser suite with script.');
+          await Promise.all([page.waitForURL(/#feedback-thanks$/), page.locator('#feedback-yes button[type=submit]').click()]);
+          if (!await page.locator('#feedback-thanks').isVisible()) problems.push('after sending, no thank-you is shown');
+          if (!await page.evaluate(() => window.__stayed === true)) problems.push('the page reloaded: the script did not send the answer itself');
+          await page.close();
+          return problems;
+        });
+      }
+      await noJs.close();
+      await withJs.close();
+    }
   }
 
   // Print.

@@ -14,7 +14,7 @@ vnu="$here/node_modules/vnu-jar/build/dist/vnu.jar"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 out=$(mktemp -d)
-"$bin" serve --listen "127.0.0.1:$port" >"$out/server.log" 2>&1 &
+"$bin" --data "$out/data" serve --listen "127.0.0.1:$port" >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$out"' EXIT
 for _ in $(seq 100); do
