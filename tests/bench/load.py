@@ -38,6 +38,10 @@ def generate(folder, n):
     def keep(fragment):
         return fragment if fragment and fragment[1:] in ids else ""
 
+    # The generated site has articles only: links to the tools' pages (the
+    # deadline checker, the letters) become their plain text.
+    body = re.sub(r"\[([^\]]+)\]\(/(?:deadlines|letters)[^)]*\)", r"\1", body)
+
     for i in range(n):
         neighbour = f"article-{(i + 1) % n}"
         text = link.sub(lambda m: f"]({neighbour}.md{keep(m.group(2))})", body)
