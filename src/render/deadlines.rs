@@ -11,9 +11,6 @@ use crate::tools::deadlines::{
     Answers, FieldError, GlanceRow, Letter, Nation, Outcome, Rules, Step,
 };
 
-/// The query names the checker reads, in the order they are asked.
-pub const FIELDS: [&str; 5] = ["letter", "day", "month", "year", "nation"];
-
 /// A question the checker can ask again, named in `change=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {

@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::handlers::not_found_page;
@@ -124,13 +124,13 @@ pub async fn calendar(State(state): State<AppState>, request: Request) -> Respon
             );
             response
         }
-        None => no_calendar(&pages, request.headers(), &query),
+        None => no_calendar(&pages, &query),
     }
 }
 
 /// 404 for a calendar file there is nothing to put in: the date has passed
 /// or the answers are incomplete. The page links back to the result.
-fn no_calendar(pages: &Pages, _request: &HeaderMap, query: &str) -> Response {
+fn no_calendar(pages: &Pages, query: &str) -> Response {
     match pages::no_calendar(&pages.site, &format!("/deadlines?{query}")) {
         Ok(body) => private_html(StatusCode::NOT_FOUND, body),
         Err(error) => failed(pages, &error),

@@ -126,17 +126,20 @@ pub fn apply(
     // Six headers on every response, and HSTS where the site is served
     // over https. Each is a plain layer: an optional one would wrap every
     // response future in one more `Either`.
-    let mut list = security_header_list(https, false).into_iter();
-    let mut next = || {
-        let (name, value) = list.next().unwrap_or((
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ));
-        SetResponseHeaderLayer::if_not_present(name, value)
+    let mut layers = security_header_list(https, false)
+        .into_iter()
+        .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, value));
+    let (Some(csp), Some(nosniff), Some(referrer), Some(coop), Some(corp), Some(permissions)) = (
+        layers.next(),
+        layers.next(),
+        layers.next(),
+        layers.next(),
+        layers.next(),
+        layers.next(),
+    ) else {
+        unreachable!("security_header_list always gives six headers first")
     };
-    let (csp, nosniff, referrer, coop, corp, permissions) =
-        (next(), next(), next(), next(), next(), next());
-    let hsts = https.then(next);
+    let hsts = layers.next();
     let panicked = state.clone();
     ServiceBuilder::new()
         .layer(AccessLogLayer)
