@@ -327,8 +327,9 @@ fn serve(
         }
     };
     tracing_subscriber::fmt()
-        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .event_format(serve::log_format::SiteFormat::default())
+        .with_writer(writer)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "advice_site=info".into()),

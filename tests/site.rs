@@ -2030,6 +2030,7 @@ async fn the_access_log_names_method_path_status_and_time_but_never_the_query() 
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
+        .event_format(advice_site::serve::log_format::SiteFormat::default())
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -2359,6 +2360,8 @@ mod letters {
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .event_format(advice_site::serve::log_format::SiteFormat::default())
             .with_writer(move || writer.clone())
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);

@@ -44,6 +44,25 @@ pub fn negotiate(accept: Option<&str>, has_br: bool, has_gzip: bool) -> Encoding
     let Some(accept) = accept else {
         return Encoding::Identity;
     };
+    // What browsers and common clients send, answered without parsing,
+    // which cost about 1,500 instructions of the 30,000 a prepared page
+    // took (callgrind; README, Benchmarks).
+    let named_br = match accept {
+        "gzip, deflate, br, zstd" | "gzip, deflate, br" | "br, gzip" => true,
+        "gzip" | "gzip, deflate" | "deflate, gzip" => false,
+        _ => return parse_and_choose(accept, has_br, has_gzip),
+    };
+    if named_br && has_br {
+        Encoding::Brotli
+    } else if has_gzip {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// [`negotiate`] for any `Accept-Encoding` value.
+fn parse_and_choose(accept: &str, has_br: bool, has_gzip: bool) -> Encoding {
     let mut q_br = None;
     let mut q_gzip = None;
     let mut q_identity = None;
@@ -161,6 +180,27 @@ mod tests {
 
     fn pick(accept: &str) -> Encoding {
         negotiate(Some(accept), true, true)
+    }
+
+    #[test]
+    fn the_common_values_answer_as_parsing_them_would() {
+        let common = [
+            "gzip, deflate, br, zstd",
+            "gzip, deflate, br",
+            "br, gzip",
+            "gzip",
+            "gzip, deflate",
+            "deflate, gzip",
+        ];
+        for accept in common {
+            for (has_br, has_gzip) in [(true, true), (true, false), (false, true), (false, false)] {
+                assert_eq!(
+                    negotiate(Some(accept), has_br, has_gzip),
+                    parse_and_choose(accept, has_br, has_gzip),
+                    "{accept:?} with br {has_br}, gzip {has_gzip}"
+                );
+            }
+        }
     }
 
     #[test]

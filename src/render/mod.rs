@@ -15,7 +15,7 @@ pub mod share;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::SiteConfig;
 use crate::error::Problem;
@@ -43,6 +43,42 @@ pub struct Pages {
     pub too_many: Prepared,
     /// The page for a fault of ours.
     pub error_page: Prepared,
+}
+
+impl Pages {
+    /// Adds `extra` to the headers of every prepared response, so that a
+    /// response built from one carries them already. Responses that share
+    /// a media type, a `Cache-Control` and encodings share one map.
+    pub fn add_headers(&mut self, extra: &[(http::HeaderName, http::HeaderValue)]) {
+        let mut shared: HashMap<(&'static str, &'static str, bool), Arc<http::HeaderMap>> =
+            HashMap::new();
+        let Pages {
+            responses,
+            not_found,
+            unsupported,
+            too_many,
+            error_page,
+            ..
+        } = self;
+        let every = responses
+            .values_mut()
+            .chain([not_found, unsupported, too_many, error_page]);
+        for prepared in every {
+            let key = (
+                prepared.content_type,
+                prepared.cache_control,
+                prepared.varies(),
+            );
+            let headers = shared.entry(key).or_insert_with(|| {
+                let mut headers = (*prepared.headers).clone();
+                for (name, value) in extra {
+                    headers.insert(name.clone(), value.clone());
+                }
+                Arc::new(headers)
+            });
+            prepared.headers = headers.clone();
+        }
+    }
 }
 
 /// A link-preview card, drawn on first request and then kept.
@@ -149,8 +185,7 @@ pub fn render(site: Site) -> Result<Pages, Problem> {
     for asset in &site.assets {
         let kind = content_type(&asset.key);
         let prepared = Prepared::new(asset.body.clone(), kind, REVALIDATE);
-        let mut immutable = prepared.clone();
-        immutable.cache_control = IMMUTABLE;
+        let immutable = prepared.clone().with_cache_control(IMMUTABLE);
         responses.insert(asset.url(), prepared);
         responses.insert(asset.hashed_url.clone(), immutable);
     }

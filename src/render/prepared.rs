@@ -1,8 +1,10 @@
 //! Responses prepared at load: every representation compressed, tagged and
 //! ready, so a request only chooses one and writes it.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue, header};
 
 use super::encoding::{self, Effort, Encoding};
 use crate::fingerprint::fingerprint;
@@ -39,6 +41,12 @@ pub struct Prepared {
     pub gzip: Option<Variant>,
     /// Brotli variant, when it is smaller.
     pub brotli: Option<Variant>,
+    /// The headers every representation is sent with: `Content-Type`,
+    /// `Cache-Control`, `Vary` when there is more than one, and whatever
+    /// the server adds to every response (see `Pages::add_headers`). Built
+    /// once and shared, so a response copies them instead of inserting
+    /// each one again.
+    pub headers: Arc<HeaderMap>,
 }
 
 fn etag(hash: &str, suffix: &str) -> HeaderValue {
@@ -78,6 +86,7 @@ impl Prepared {
                 brotli = smaller(encoding::brotli(&body), "-br");
             }
         }
+        let varies = gzip.is_some() || brotli.is_some();
         Self {
             etag: etag(&hash, ""),
             body,
@@ -85,7 +94,19 @@ impl Prepared {
             cache_control,
             gzip,
             brotli,
+            headers: Arc::new(representation_headers(content_type, cache_control, varies)),
         }
+    }
+
+    /// The same bytes with another `Cache-Control`.
+    pub fn with_cache_control(mut self, cache_control: &'static str) -> Self {
+        self.cache_control = cache_control;
+        self.headers = Arc::new(representation_headers(
+            self.content_type,
+            cache_control,
+            self.varies(),
+        ));
+        self
     }
 
     /// A prepared HTML page that revalidates.
@@ -121,6 +142,30 @@ impl Prepared {
     pub fn varies(&self) -> bool {
         self.gzip.is_some() || self.brotli.is_some()
     }
+}
+
+/// Room for the representation headers, the headers every response gets,
+/// and `Content-Encoding` and `ETag` added per response, so that the map
+/// is never rehashed while a response is built.
+const HEADER_ROOM: usize = 16;
+
+/// `Content-Type`, `Cache-Control` and, when the bytes come in more than
+/// one encoding, `Vary`.
+pub fn representation_headers(
+    content_type: &'static str,
+    cache_control: &'static str,
+    varies: bool,
+) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(HEADER_ROOM);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if varies {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    headers
 }
 
 /// Whether an `If-None-Match` value names `etag` (weak comparison, as

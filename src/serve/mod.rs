@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod form;
 pub mod handlers;
 pub mod letters;
+pub mod log_format;
 pub mod log_writer;
 pub mod middleware;
 pub mod reload;

@@ -25,33 +25,32 @@ pub fn prepared(prepared: &Prepared, status: StatusCode, request: &HeaderMap) ->
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|v| etag_matches(v, etag));
-    let mut response = if not_modified {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
+    let mut response = Response::new(if not_modified {
+        Body::empty()
     } else {
-        let mut r = Response::new(Body::from(body.clone()));
-        // Room for ours and the security headers, so the map never grows
-        // while a response is built.
-        *r.headers_mut() = HeaderMap::with_capacity(24);
-        *r.status_mut() = status;
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(prepared.content_type),
-        );
-        if let Some(token) = encoding.token() {
-            r.headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
-        }
-        r
+        Body::from(body.clone())
+    });
+    *response.status_mut() = if not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        status
     };
     let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(prepared.cache_control),
-    );
-    if prepared.varies() {
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if not_modified {
+        // A 304 names the representation's tag and caching, not its type.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(prepared.cache_control),
+        );
+        if prepared.varies() {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+    } else {
+        // Copied whole: type, caching, and the headers every response gets.
+        *headers = HeaderMap::clone(&prepared.headers);
+        if let Some(token) = encoding.token() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        }
     }
     if status == StatusCode::OK {
         headers.insert(header::ETAG, etag.clone());

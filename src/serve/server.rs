@@ -21,7 +21,7 @@ use std::time::Duration;
 use std::convert::Infallible;
 
 use axum::body::Body;
-use axum::http::{Request, Response};
+use axum::http::{Method, Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -319,7 +319,12 @@ async fn serve_connection<S>(
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let in_flight = InFlight::new(&counted);
         let mut request = request.map(Body::new);
-        if let Some(peer) = peer {
+        // Only a posted form is limited per address (feedback): a page
+        // read never carries the reader's address, even in memory.
+        if let Some(peer) = peer
+            && request.method() != Method::GET
+            && request.method() != Method::HEAD
+        {
             request.extensions_mut().insert(peer);
         }
         let answer = app.clone().oneshot(request);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use super::feedback::Feedback;
+use super::middleware::security_header_list;
 use crate::render::Pages;
 
 /// What every handler can see: the site, read-only, and where feedback
@@ -22,7 +23,7 @@ impl AppState {
     /// 503).
     pub fn new(pages: Pages) -> Self {
         Self {
-            pages: Arc::new(ArcSwap::from_pointee(pages)),
+            pages: Arc::new(ArcSwap::from_pointee(with_policy_headers(pages))),
             feedback: None,
         }
     }
@@ -53,6 +54,15 @@ impl AppState {
 
     /// Serves `pages` from now on.
     pub fn replace(&self, pages: Pages) {
-        self.pages.store(Arc::new(pages));
+        self.pages.store(Arc::new(with_policy_headers(pages)));
     }
+}
+
+/// `pages` with the security headers already in every prepared response,
+/// set once here rather than inserted by the policy layers on every
+/// request (they still add them to any response made per request).
+fn with_policy_headers(mut pages: Pages) -> Pages {
+    let https = pages.site.config.base_url.starts_with("https://");
+    pages.add_headers(&security_header_list(https, false));
+    pages
 }
