@@ -360,8 +360,14 @@ async fn every_article_has_support_link_disclaimer_dates_related_and_footnotes_b
         let slug = &a.slug;
 
         // The support link follows the body, before the page footer's own copy.
-        let body_at = html.find(&a.body_html).expect("the body is on the page");
-        let after_body = &html[body_at + a.body_html.len()..];
+        let body_at = html
+            .find("<div class=\"article-body\">")
+            .expect("the body is on the page");
+        let body_end = body_at
+            + html[body_at..]
+                .find("<section class=\"share\"")
+                .expect("the share links follow the body");
+        let after_body = &html[body_end..];
         let before_footer = &after_body[..after_body.find("<footer").unwrap()];
         assert!(
             before_footer.contains(&support),

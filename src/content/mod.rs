@@ -86,6 +86,9 @@ pub struct Source {
     pub body: String,
     /// The front matter text, to find a key's line.
     pub front_toml: String,
+    /// The body as HTML, once the site has rendered it (see
+    /// `site::Site::build`); empty until then.
+    pub body_html: String,
 }
 
 impl Source {
@@ -244,6 +247,7 @@ pub fn read_article(path: &Path, text: &str) -> Result<Source, Vec<Problem>> {
             body_line,
             body: source_body,
             front_toml: toml_text.to_string(),
+            body_html: String::new(),
         }),
         _ => Err(problems),
     }

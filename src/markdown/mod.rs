@@ -111,6 +111,14 @@ pub struct Document {
 }
 
 impl Document {
+    /// Forgets the parsed events, keeping what was learnt from them
+    /// (headings, links, counts). For a body already rendered: the events
+    /// of every article held until all were read were the largest part of
+    /// a load's peak memory. Rendering afterwards gives an empty body.
+    pub fn drop_events(&mut self) {
+        self.events = Vec::new();
+    }
+
     /// Minutes a reader needs, at least one.
     pub fn reading_minutes(&self) -> usize {
         self.words.div_ceil(WORDS_PER_MINUTE).max(1)

@@ -130,7 +130,7 @@ pub fn gzip(bytes: &[u8]) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(bytes);
-    Bytes::from(encoder.finish().unwrap_or_default())
+    super::prepared::compact(encoder.finish().unwrap_or_default())
 }
 
 /// How hard compression works at load. Brotli at quality 11 makes a 25 KB
@@ -170,7 +170,7 @@ pub fn brotli(bytes: &[u8]) -> Bytes {
         ..Default::default()
     };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
-    Bytes::from(out)
+    super::prepared::compact(out)
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ impl Preview {
 }
 
 /// Renders and prepares everything `site` serves.
-pub fn render(site: Site) -> Result<Pages, Problem> {
+pub fn render(mut site: Site) -> Result<Pages, Problem> {
     let config = &site.config;
     let mut previews = HashMap::new();
     let mut images = HashMap::with_capacity(site.articles.len());
@@ -142,9 +142,17 @@ pub fn render(site: Site) -> Result<Pages, Problem> {
     let home_image = home_preview.path("home");
     previews.insert(home_image.clone(), home_preview);
 
+    // The bodies move into the pages; the model keeps what serving needs.
+    let bodies: Vec<String> = site
+        .articles
+        .iter_mut()
+        .map(|article| std::mem::take(&mut article.body_html))
+        .collect();
+    let config = &site.config;
     let rendered = pages::render(
         config,
         &site.articles,
+        bodies,
         &images,
         &home_image,
         &site.asset_urls,

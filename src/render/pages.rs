@@ -104,6 +104,8 @@ struct ArticlePage<'a> {
     assets: &'a AssetUrls,
     meta: Meta,
     article: &'a Article,
+    /// The article's body as HTML, produced and sanitised by the model.
+    body: &'a str,
     related: Vec<&'a Article>,
     linked_from: Vec<&'a Article>,
     share: Vec<ShareLink>,
@@ -364,16 +366,25 @@ pub const FEED_FULL_TEXT: usize = 20;
 
 /// Maps `items` through `work` on every core, keeping their order.
 /// Rendering and compressing pages is most of a load's time.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 2 {
-        return items.iter().map(work).collect();
+        return items.into_iter().map(work).collect();
     }
     let chunk = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut rest = items.into_iter();
+    loop {
+        let part: Vec<T> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(work).collect::<Vec<R>>()))
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(work).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()
@@ -383,9 +394,14 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], work: &(dyn Fn(&T) -> R + Sync)) -
 }
 
 /// Renders every page of the site.
+///
+/// `bodies` are the articles' bodies as HTML, in the order of `articles`.
+/// Each is dropped as soon as its page is written, so a large site never
+/// holds every body and every page at once.
 pub fn render(
     config: &SiteConfig,
     articles: &[Article],
+    bodies: Vec<String>,
     images: &HashMap<String, String>,
     home_image: &str,
     assets: &AssetUrls,
@@ -412,24 +428,34 @@ pub fn render(
     };
     let effort = Effort::for_pages(articles.len() + 1);
     responses.insert("/".to_string(), Prepared::html(home.render()?, effort));
-    let render_article = |article: &Article| -> Result<(String, Prepared), askama::Error> {
-        let page = ArticlePage {
-            config,
-            assets,
-            meta: article_meta(
+    // The newest articles' full text for the feed, taken before the
+    // bodies are handed to the pages that drop them.
+    let feed_text: Vec<String> = articles
+        .iter()
+        .zip(&bodies)
+        .take(FEED_FULL_TEXT)
+        .map(|(article, body)| absolute_links(body, &config.base_url, &article.slug))
+        .collect();
+    let render_article =
+        |(article, body): (&Article, String)| -> Result<(String, Prepared), askama::Error> {
+            let page = ArticlePage {
                 config,
+                assets,
+                meta: article_meta(
+                    config,
+                    article,
+                    images.get(&article.slug).map_or("", String::as_str),
+                ),
                 article,
-                images.get(&article.slug).map_or("", String::as_str),
-            ),
-            article,
-            related: pick(&article.related),
-            linked_from: pick(&article.linked_from),
-            share: share::links(&article.canonical, &article.title),
-            part_of: PartOf::for_article(extras.route, &article.slug),
+                body: &body,
+                related: pick(&article.related),
+                linked_from: pick(&article.linked_from),
+                share: share::links(&article.canonical, &article.title),
+                part_of: PartOf::for_article(extras.route, &article.slug),
+            };
+            Ok((article.url(), Prepared::html(page.render()?, effort)))
         };
-        Ok((article.url(), Prepared::html(page.render()?, effort)))
-    };
-    for page in in_parallel(articles, &render_article) {
+    for page in in_parallel(articles.iter().zip(bodies).collect(), &render_article) {
         let (path, prepared) = page?;
         responses.insert(path, prepared);
     }
@@ -481,17 +507,18 @@ pub fn render(
     let feed = Feed {
         config,
         updated: timestamp(&updated),
-        entries: articles
-            .iter()
-            .enumerate()
-            .map(|(i, article)| FeedEntry {
-                article,
-                // Every article is listed; the newest carry their full text,
-                // so the feed stays small however large the site grows.
-                content: (i < FEED_FULL_TEXT)
-                    .then(|| absolute_links(&article.body_html, &config.base_url, &article.slug)),
-            })
-            .collect(),
+        // Every article is listed; the newest carry their full text, so
+        // the feed stays small however large the site grows.
+        entries: {
+            let mut text = feed_text.into_iter();
+            articles
+                .iter()
+                .map(|article| FeedEntry {
+                    article,
+                    content: text.next(),
+                })
+                .collect()
+        },
     };
     responses.insert(
         "/feed.xml".to_string(),
@@ -631,7 +658,7 @@ mod tests {
     #[test]
     fn in_parallel_keeps_order() {
         let items: Vec<usize> = (0..100).collect();
-        let out = in_parallel(&items, &|n| n * 2);
+        let out = in_parallel(items, &|n| n * 2);
         assert_eq!(out, (0..100).map(|n| n * 2).collect::<Vec<_>>());
     }
 

@@ -60,7 +60,8 @@ pub struct Article {
     pub draft: bool,
     /// Slugs of articles the author chose to read next.
     pub related: Vec<String>,
-    /// The rendered body, footnotes included. Produced and sanitised here.
+    /// The rendered body, footnotes included. Produced and sanitised here;
+    /// `render` takes it into the article's page, after which it is empty.
     pub body_html: String,
     /// h2/h3 contents list.
     pub toc: Vec<TocEntry>,
@@ -202,7 +203,13 @@ impl Site {
                 })
                 .and_then(|text| content::read_article(&path, &text));
             match read {
-                Ok(source) => sources.push(source),
+                Ok(mut source) => {
+                    // Rendered now, so the parsed events can go: links are
+                    // written from the slug alone, and checked below.
+                    source.body_html = markdown::render(&source.doc, &resolve_article_link);
+                    source.doc.drop_events();
+                    sources.push(source);
+                }
                 Err(mut found) => {
                     problems.append(&mut found);
                     if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
@@ -212,7 +219,7 @@ impl Site {
             }
         }
         let sources = check_slugs(sources, &mut problems);
-        let (sources, drafts): (Vec<Source>, Vec<Source>) = sources
+        let (mut sources, drafts): (Vec<Source>, Vec<Source>) = sources
             .into_iter()
             .partition(|s| options.drafts || !s.front.draft);
         let draft_slugs: HashSet<&str> = drafts.iter().map(|s| s.slug.as_str()).collect();
@@ -344,7 +351,7 @@ impl Site {
         }
 
         let mut articles: Vec<Article> = sources
-            .iter()
+            .iter_mut()
             .map(|source| build_article(source, &config.base_url))
             .collect();
         articles.sort_by(|a, b| {
@@ -640,8 +647,8 @@ fn resolve_article_link(link: &markdown::ArticleLink) -> String {
     }
 }
 
-fn build_article(source: &Source, base_url: &str) -> Article {
-    let body_html = markdown::render(&source.doc, &resolve_article_link);
+fn build_article(source: &mut Source, base_url: &str) -> Article {
+    let body_html = std::mem::take(&mut source.body_html);
     let mut links_to: Vec<String> = Vec::new();
     for link in &source.doc.article_links {
         if link.slug != source.slug && !links_to.contains(&link.slug) {
