@@ -125,6 +125,13 @@ impl Glossary {
                     "id `{}` must be lower-case letters, digits and single hyphens, starting with a letter",
                     found.id
                 ));
+            } else if found.id.starts_with("letter-")
+                || crate::markdown::RESERVED_IDS.contains(&found.id.as_str())
+            {
+                problem(format!(
+                    "id `{}` is one the page uses itself; choose another",
+                    found.id
+                ));
             } else if let Some(first) = ids.insert(found.id.clone(), line) {
                 problem(format!(
                     "id `{}` is already used by the term on line {first}; ids must be unique",
@@ -269,6 +276,14 @@ see = ["/can-you-sue-the-cms#why-people-ask"]
         let problems = parse(&TWO.replace("id = \"arrears\"", "id = \"strike-out\"")).unwrap_err();
         assert_eq!(problems[0].line, 9);
         assert!(problems[0].message.contains("line 2"), "{problems:?}");
+        for taken in ["letter-a", "main"] {
+            let text = TWO.replace("id = \"arrears\"", &format!("id = \"{taken}\""));
+            let problems = parse(&text).unwrap_err();
+            assert!(
+                problems[0].message.contains("the page uses"),
+                "{problems:?}"
+            );
+        }
     }
 
     #[test]
