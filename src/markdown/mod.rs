@@ -500,11 +500,20 @@ pub fn render_with_terms(
         if let (Some(glossary), Event::Text(text), None, 0) =
             (glossary, &event, &footnote, no_terms)
         {
-            // pulldown-cmark splits text at punctuation; a term must be
-            // found across the pieces.
+            // pulldown-cmark splits text at punctuation and line ends; a
+            // term must be found across the pieces. A line end inside a
+            // paragraph shows as a space, so it is written as one.
             let mut text = text.clone();
-            while let Some((Event::Text(more), _)) = doc.events.get(i) {
-                text = CowStr::from(format!("{text}{more}"));
+            loop {
+                match doc.events.get(i) {
+                    Some((Event::Text(more), _)) => text = CowStr::from(format!("{text}{more}")),
+                    Some((Event::SoftBreak, _))
+                        if matches!(doc.events.get(i + 1), Some((Event::Text(_), _))) =>
+                    {
+                        text = CowStr::from(format!("{text} "));
+                    }
+                    _ => break,
+                }
                 i += 1;
             }
             glossary.link(text, &mut used, &mut out_events);

@@ -262,6 +262,15 @@ mod tests {
     }
 
     #[test]
+    fn a_term_wrapped_over_two_lines_is_still_found() {
+        let out = linked("Ask the Independent Case\nExaminer.\n");
+        assert!(
+            out.contains(&link("ice", "Independent Case Examiner")),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn text_around_a_link_stays_escaped() {
         let out = linked("a < b & arrears > c\n");
         assert!(
