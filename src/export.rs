@@ -231,6 +231,33 @@ mod tests {
     }
 
     #[test]
+    fn topics_and_the_glossary_are_exported_as_files_nginx_serves_itself() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let config = SiteConfig::load(&root.join("site.toml"), &Overrides::default()).unwrap();
+        let options = LoadOptions {
+            content_dir: root.join("content"),
+            static_dir: root.join("static"),
+            drafts: false,
+        };
+        let pages = crate::load::load(config, &options).unwrap();
+        let topic = pages.site.topics.first().expect("the articles have tags");
+        for (path, file) in [
+            ("/topics".to_string(), "topics.html".to_string()),
+            (topic.url(), format!("topics/{}.html", topic.slug)),
+            ("/glossary".to_string(), "glossary.html".to_string()),
+        ] {
+            let prepared = pages.responses.get(&path).expect("prepared at load");
+            assert_eq!(file_for(&path, prepared), PathBuf::from(file));
+        }
+        // `try_files $uri $uri.html` finds them; nothing sends them to the
+        // application.
+        let conf = site_conf(&pages, Path::new("/srv/site"));
+        assert!(!conf.contains("location ^~ /topics"), "{conf}");
+        assert!(!conf.contains("location = /glossary"), "{conf}");
+        assert!(conf.contains("try_files $uri $uri.html =404;"), "{conf}");
+    }
+
+    #[test]
     fn pages_become_html_files_and_other_paths_stay() {
         let page = Prepared::new("<p>x</p>", "text/html; charset=utf-8", "x");
         let css = Prepared::new("a{}", "text/css; charset=utf-8", "x");

@@ -1504,8 +1504,17 @@ async fn sitemap_lists_every_page_with_each_articles_review_date() {
         wanted.insert(format!("{base}{}", a.url()), a.reviewed.to_string());
     }
     // Pages that are not articles have no review date to give.
-    for path in ["/challenge-a-decision", "/get-help", "/browse-safely"] {
+    for path in [
+        "/challenge-a-decision",
+        "/get-help",
+        "/browse-safely",
+        "/topics",
+        "/glossary",
+    ] {
         wanted.insert(format!("{base}{path}"), String::new());
+    }
+    for topic in &site.topics {
+        wanted.insert(format!("{base}{}", topic.url()), String::new());
     }
     assert_eq!(listed, wanted, "sitemap <loc> and <lastmod>");
 
@@ -3255,4 +3264,273 @@ async fn the_privacy_page_says_what_is_kept_and_for_how_long() {
         home.contains("href=\"/privacy\""),
         "the footer links to /privacy"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Topics (/topics) and the glossary (/glossary)
+// ---------------------------------------------------------------------------
+
+mod topics_and_glossary {
+    use super::*;
+
+    /// The `href` of every `<a class="term">` in `html`.
+    fn term_links(html: &str) -> Vec<String> {
+        elements(html, "a")
+            .into_iter()
+            .filter(|tag| attr(tag, "class").as_deref() == Some("term"))
+            .filter_map(|tag| attr(tag, "href"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_topics_page_links_every_topic_with_its_count() {
+        let (state, app) = real_site();
+        let pages = state.pages();
+        let topics = &pages.site.topics;
+        assert!(topics.len() >= 3, "the real articles have tags");
+        let html = page(&app, "/topics").await;
+        for topic in topics {
+            let n = topic.articles.len();
+            let entry = format!(
+                "<a href=\"/topics/{}\">{}</a> <span class=\"topic-count\">{n} article{}</span>",
+                topic.slug,
+                topic.title(),
+                if n == 1 { "" } else { "s" }
+            );
+            assert!(html.contains(&entry), "no `{entry}` in /topics");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_topic_page_lists_its_articles_newest_first() {
+        let (state, app) = real_site();
+        let pages = state.pages();
+        let site = &pages.site;
+        for topic in &site.topics {
+            let expected: Vec<String> = site
+                .articles
+                .iter()
+                .filter(|a| {
+                    a.tags
+                        .iter()
+                        .any(|t| advice_site::site::topics::slug(t).as_ref() == Some(&topic.slug))
+                })
+                .map(|a| a.slug.clone())
+                .collect();
+            assert!(!expected.is_empty());
+            let html = page(&app, &topic.url()).await;
+            let cards = between(&html, "<ul class=\"cards\">", "</ul>").unwrap();
+            assert_eq!(linked_slugs(cards), expected, "{}", topic.url());
+            assert!(cards.contains("class=\"card-summary\""), "cards as on home");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_topic_is_our_404_page() {
+        let (_, app) = real_site();
+        let (status, headers, body) = get(&app, "/topics/no-such-topic").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(content_type(&headers), HTML);
+        assert!(body.contains("Page not found"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn article_pages_link_their_topics() {
+        let (state, app) = real_site();
+        let pages = state.pages();
+        for article in pages.site.articles.iter().filter(|a| !a.tags.is_empty()) {
+            let html = page(&app, &article.url()).await;
+            let line = between(&html, "<p class=\"article-topics\">", "</p>")
+                .unwrap_or_else(|| panic!("{}: no topics", article.url()));
+            for tag in &article.tags {
+                let slug = advice_site::site::topics::slug(tag).unwrap();
+                assert!(
+                    line.contains(&format!("href=\"/topics/{slug}\"")),
+                    "{}: no link to topic {slug}",
+                    article.url()
+                );
+                let (status, _, _) = get(&app, &format!("/topics/{slug}")).await;
+                assert_eq!(status, StatusCode::OK, "/topics/{slug}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sitemap_lists_topics_and_the_glossary() {
+        let (state, app) = real_site();
+        let pages = state.pages();
+        let base = &pages.site.config.base_url;
+        let (_, _, sitemap) = get(&app, "/sitemap.xml").await;
+        let mut paths = vec!["/topics".to_string(), "/glossary".to_string()];
+        paths.extend(pages.site.topics.iter().map(|t| t.url()));
+        for path in paths {
+            assert!(
+                sitemap.contains(&format!("<loc>{base}{path}</loc>")),
+                "{path} not in the sitemap"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_glossary_defines_at_least_twenty_terms_a_to_z() {
+        let (_, app) = real_site();
+        let html = page(&app, "/glossary").await;
+        let dfns: Vec<String> = elements(&html, "dfn")
+            .into_iter()
+            .filter_map(|tag| attr(tag, "id"))
+            .collect();
+        assert!(dfns.len() >= 20, "{} terms", dfns.len());
+        let terms: Vec<String> = html
+            .split("<dfn id=\"")
+            .skip(1)
+            .map(|rest| {
+                let text = rest.split_once('>').unwrap().1;
+                decode(text.split_once("</dfn>").unwrap().0).to_lowercase()
+            })
+            .collect();
+        let mut sorted = terms.clone();
+        sorted.sort();
+        assert_eq!(terms, sorted, "A–Z");
+        let ids = ids(&html);
+        for href in attr_values(
+            between(&html, "aria-label=\"Jump to a letter\"", "</nav>").unwrap(),
+            "href",
+        ) {
+            assert!(ids.contains(href.trim_start_matches('#')), "{href}");
+        }
+        assert!(
+            term_links(&html).is_empty(),
+            "the glossary does not link to itself"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_articles_first_use_of_a_term_links_to_its_definition_and_the_second_does_not() {
+        let (_, app) = real_site();
+        let glossary = page(&app, "/glossary").await;
+        let defined = ids(&glossary);
+        let html = page(&app, "/can-you-sue-the-cms").await;
+        let body = body_of(&html);
+        let links = term_links(body);
+        assert!(links.len() >= 10, "{links:?}");
+        let unique: HashSet<&String> = links.iter().collect();
+        assert_eq!(unique.len(), links.len(), "each term links once: {links:?}");
+        for href in &links {
+            let id = href.strip_prefix("/glossary#").unwrap();
+            assert!(defined.contains(id), "{href} has no definition");
+        }
+        // "arrears" is used more than once; only the first links.
+        let first = body
+            .find("<a href=\"/glossary#arrears\" class=\"term\">arrears</a>")
+            .expect("arrears is linked");
+        assert!(
+            body[first + 1..].contains("arrears"),
+            "the term is used again later"
+        );
+        assert_eq!(body.matches("/glossary#arrears").count(), 1);
+    }
+
+    #[tokio::test]
+    async fn no_glossary_link_sits_inside_a_heading_a_link_or_a_footnote() {
+        let (state, app) = real_site();
+        let pages = state.pages();
+        for article in &pages.site.articles {
+            let html = page(&app, &article.url()).await;
+            let body = body_of(&html);
+            let mut open: Vec<String> = Vec::new();
+            for tag in tags(body) {
+                let name: String = tag
+                    .trim_start_matches(['<', '/'])
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                if tag.starts_with("</") {
+                    if let Some(at) = open.iter().rposition(|n| *n == name) {
+                        open.truncate(at);
+                    }
+                    continue;
+                }
+                if tag.contains("class=\"term\"") {
+                    for outer in ["h2", "h3", "h4", "a", "code", "pre", "section", "sup"] {
+                        assert!(
+                            !open.iter().any(|n| n == outer),
+                            "{}: a term link inside <{outer}>: {tag}",
+                            article.url()
+                        );
+                    }
+                }
+                if !tag.ends_with("/>") && !["br", "img", "hr", "input"].contains(&name.as_str()) {
+                    open.push(name);
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn tags_that_slug_the_same_are_one_topic() {
+        let app = app_for(load("tests/fixtures/glossary", false));
+        let html = page(&app, "/topics").await;
+        assert_eq!(html.matches("href=\"/topics/").count(), 1, "{html}");
+        assert!(html.contains("<a href=\"/topics/arrears\">Arrears</a>"));
+        let guide = page(&app, "/guide").await;
+        assert_eq!(guide.matches("href=\"/topics/arrears\"").count(), 1);
+    }
+
+    #[test]
+    fn a_broken_see_link_and_a_tag_without_a_slug_name_file_and_line() {
+        let err = try_load("tests/fixtures/glossary-broken", false).unwrap_err();
+        let at = |file: &str| -> Vec<(usize, String)> {
+            let file = manifest(&format!("tests/fixtures/glossary-broken/{file}"));
+            err.problems
+                .iter()
+                .filter(|p| p.file == file)
+                .map(|p| (p.line, p.message.clone()))
+                .collect()
+        };
+        let glossary = at("glossary.toml");
+        assert_eq!(glossary.len(), 2, "{glossary:?}");
+        assert_eq!(glossary[0].0, 16);
+        assert!(
+            glossary[0]
+                .1
+                .contains("has no heading with id `no-such-heading`"),
+            "{glossary:?}"
+        );
+        assert_eq!(glossary[1].0, 17);
+        assert!(glossary[1].1.contains("/no-such-article"), "{glossary:?}");
+        let guide = at("guide.md");
+        assert_eq!(guide.len(), 1, "{guide:?}");
+        assert_eq!(guide[0].0, 8);
+        assert!(guide[0].1.contains("tag `***`"), "{guide:?}");
+    }
+
+    #[test]
+    fn check_warns_about_a_term_no_article_uses() {
+        let out = run_cli(&["--content", "tests/fixtures/glossary", "check"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "warnings alone pass: {stdout}");
+        let warnings: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains(": warning: "))
+            .collect();
+        let prefix = "tests/fixtures/glossary/glossary.toml:10: warning: ";
+        assert!(
+            warnings
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains("no article uses `liability order`")),
+            "{stdout}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains("no `see` links")),
+            "{stdout}"
+        );
+        assert!(
+            !warnings.iter().any(|l| l.contains("`arrears`")),
+            "a used term is not warned about: {stdout}"
+        );
+        let strict = run_cli(&["--content", "tests/fixtures/glossary", "check", "--strict"]);
+        assert!(!strict.status.success(), "--strict fails on them");
+    }
 }

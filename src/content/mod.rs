@@ -89,6 +89,8 @@ pub struct Source {
     /// The body as HTML, once the site has rendered it (see
     /// `site::Site::build`); empty until then.
     pub body_html: String,
+    /// The glossary terms (by index) whose first use the body links.
+    pub terms_linked: Vec<usize>,
 }
 
 impl Source {
@@ -248,6 +250,7 @@ pub fn read_article(path: &Path, text: &str) -> Result<Source, Vec<Problem>> {
             body: source_body,
             front_toml: toml_text.to_string(),
             body_html: String::new(),
+            terms_linked: Vec::new(),
         }),
         _ => Err(problems),
     }

@@ -6,6 +6,8 @@
 //! [`Document`] (events, headings, outgoing links), then [`render`] writes the
 //! HTML once every document's headings are known.
 
+pub mod terms;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -470,13 +472,61 @@ fn check_links_and_count_words(doc: &mut Document) {
 /// Renders a parsed body to HTML. `resolve` turns a link to another article
 /// into its URL; it has already been checked, so it cannot fail here.
 pub fn render(doc: &Document, resolve: &dyn Fn(&ArticleLink) -> String) -> String {
+    render_with_terms(doc, resolve, None).0
+}
+
+/// Renders like [`render`], and links the first use of each glossary term
+/// in running text to its definition (see [`terms`]). Also returns which
+/// terms were linked, by index.
+pub fn render_with_terms(
+    doc: &Document,
+    resolve: &dyn Fn(&ArticleLink) -> String,
+    glossary: Option<&terms::Terms>,
+) -> (String, Vec<usize>) {
     let mut renderer = Renderer::default();
     let mut link_index = 0;
     let mut out_events: Vec<Event<'_>> = Vec::with_capacity(doc.events.len());
     let mut footnote: Option<(String, Vec<Event<'_>>)> = None;
+    let mut used = vec![false; glossary.map_or(0, terms::Terms::len)];
+    // Open headings, links, images and code blocks: no term is linked
+    // inside one (footnotes are told apart by `footnote`).
+    let mut no_terms = 0usize;
 
-    for (event, _) in &doc.events {
-        let event = event.clone();
+    let mut i = 0;
+    while i < doc.events.len() {
+        let event = doc.events[i].0.clone();
+        i += 1;
+        match &event {
+            Event::Start(
+                Tag::Heading { .. } | Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_),
+            ) => no_terms += 1,
+            Event::End(TagEnd::Heading(_) | TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
+                no_terms = no_terms.saturating_sub(1);
+            }
+            _ => {}
+        }
+        if let (Some(glossary), Event::Text(text), None, 0) =
+            (glossary, &event, &footnote, no_terms)
+        {
+            // pulldown-cmark splits text at punctuation and line ends; a
+            // term must be found across the pieces. A line end inside a
+            // paragraph shows as a space, so it is written as one.
+            let mut text = text.clone();
+            loop {
+                match doc.events.get(i) {
+                    Some((Event::Text(more), _)) => text = CowStr::from(format!("{text}{more}")),
+                    Some((Event::SoftBreak, _))
+                        if matches!(doc.events.get(i + 1), Some((Event::Text(_), _))) =>
+                    {
+                        text = CowStr::from(format!("{text} "));
+                    }
+                    _ => break,
+                }
+                i += 1;
+            }
+            glossary.link(text, &mut used, &mut out_events);
+            continue;
+        }
         // Footnote definitions are taken out of the flow and written at the end.
         if let Event::Start(Tag::FootnoteDefinition(label)) = &event {
             footnote = Some((label.to_string(), Vec::new()));
@@ -553,7 +603,12 @@ pub fn render(doc: &Document, resolve: &dyn Fn(&ArticleLink) -> String) -> Strin
     let mut html = String::with_capacity(doc.events.len() * 16);
     push_html(&mut html, out_events.into_iter());
     renderer.write_footnotes(&mut html);
-    html
+    let linked = used
+        .iter()
+        .enumerate()
+        .filter_map(|(index, &was)| was.then_some(index))
+        .collect();
+    (html, linked)
 }
 
 /// State carried through one render: open callouts, footnote numbering.

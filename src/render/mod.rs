@@ -160,6 +160,8 @@ pub fn render(mut site: Site) -> Result<Pages, Problem> {
             route: site.route.as_ref(),
             help: site.help.as_ref(),
             pages: &site.pages,
+            topics: &site.topics,
+            glossary: site.glossary.as_ref(),
         },
     )
     .map_err(|e| {

@@ -12,8 +12,10 @@ use super::prepared::{ERROR, Prepared, REVALIDATE};
 use super::preview;
 use super::share::{self, ShareLink};
 use crate::config::SiteConfig;
+use crate::site::glossary::{self, Glossary, Term};
 use crate::site::help::{Help, Org};
 use crate::site::route::{self, Route, Step};
+use crate::site::topics::{self, Topic};
 use crate::site::{Article, AssetUrls, SitePage, help};
 
 /// Every page of the site, keyed by URL path.
@@ -179,6 +181,83 @@ struct PlainPage<'a> {
     page: &'a SitePage,
 }
 
+#[derive(Template)]
+#[template(path = "topics.html")]
+struct TopicsPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    topics: &'a [Topic],
+}
+
+#[derive(Template)]
+#[template(path = "topic.html")]
+struct TopicPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    topic: &'a Topic,
+    articles: Vec<&'a Article>,
+}
+
+#[derive(Template)]
+#[template(path = "glossary.html")]
+struct GlossaryPage<'a> {
+    config: &'a SiteConfig,
+    assets: &'a AssetUrls,
+    meta: Meta,
+    letters: Vec<char>,
+    groups: Vec<(char, Vec<GlossaryEntry<'a>>)>,
+}
+
+/// A term as the glossary page shows it: its `see` links with the text of
+/// the sections they lead to.
+struct GlossaryEntry<'a> {
+    term: &'a Term,
+    see: Vec<(String, String)>,
+}
+
+/// The words of a link to `/slug#id`: the heading's text and the article's
+/// title, or the path itself for a page that is not an article.
+fn section_label(href: &str, by_slug: &HashMap<&str, &Article>) -> String {
+    let (path, fragment) = href.split_once('#').unwrap_or((href, ""));
+    let Some(article) = by_slug.get(path.trim_start_matches('/')) else {
+        return path.to_string();
+    };
+    let heading = article
+        .toc
+        .iter()
+        .flat_map(|e| std::iter::once(e).chain(&e.children))
+        .find(|e| e.id == fragment);
+    match heading {
+        Some(entry) => format!("{} ({})", entry.text, article.title),
+        None => article.title.clone(),
+    }
+}
+
+/// The glossary's terms grouped by letter, A–Z.
+fn glossary_groups<'a>(
+    glossary: Option<&'a Glossary>,
+    by_slug: &HashMap<&str, &Article>,
+) -> Vec<(char, Vec<GlossaryEntry<'a>>)> {
+    let mut groups: Vec<(char, Vec<GlossaryEntry<'a>>)> = Vec::new();
+    for term in glossary.iter().flat_map(|g| &g.terms) {
+        let entry = GlossaryEntry {
+            term,
+            see: term
+                .see
+                .iter()
+                .map(|href| (href.clone(), section_label(href, by_slug)))
+                .collect(),
+        };
+        match groups.last_mut() {
+            Some((letter, entries)) if *letter == term.letter() => entries.push(entry),
+            _ => groups.push((term.letter(), vec![entry])),
+        }
+    }
+    groups
+}
+
 /// What the site serves besides articles: the route, the help list and
 /// plain pages, each optional.
 pub struct Extras<'a> {
@@ -188,6 +267,10 @@ pub struct Extras<'a> {
     pub help: Option<&'a Help>,
     /// Plain pages from `content/pages`.
     pub pages: &'a [SitePage],
+    /// Every topic, A–Z.
+    pub topics: &'a [Topic],
+    /// The glossary, if there is one.
+    pub glossary: Option<&'a Glossary>,
 }
 
 #[derive(Template)]
@@ -504,6 +587,63 @@ pub fn render(
         };
         responses.insert(path, Prepared::html(page.render()?, effort));
     }
+    let list = TopicsPage {
+        config,
+        assets,
+        meta: page_meta(
+            config,
+            topics::PATH,
+            "Topics",
+            "Every subject the articles cover, with the articles on each.",
+        ),
+        topics: extras.topics,
+    };
+    responses.insert(
+        topics::PATH.to_string(),
+        Prepared::html(list.render()?, effort),
+    );
+    let render_topic = |topic: &Topic| -> Result<(String, Prepared), askama::Error> {
+        let articles = pick(&topic.articles);
+        let page = TopicPage {
+            config,
+            assets,
+            meta: page_meta(
+                config,
+                &topic.url(),
+                &format!("Topic: {}", topic.title()),
+                &format!(
+                    "{} article{} about {}.",
+                    articles.len(),
+                    if articles.len() == 1 { "" } else { "s" },
+                    topic.name
+                ),
+            ),
+            topic,
+            articles,
+        };
+        Ok((topic.url(), Prepared::html(page.render()?, effort)))
+    };
+    for page in in_parallel(extras.topics.iter().collect(), &render_topic) {
+        let (path, prepared) = page?;
+        responses.insert(path, prepared);
+    }
+    let groups = glossary_groups(extras.glossary, &by_slug);
+    let glossary_page = GlossaryPage {
+        config,
+        assets,
+        meta: page_meta(
+            config,
+            glossary::PATH,
+            "Glossary",
+            "Plain-English meanings of the legal and Child Maintenance Service words our articles use.",
+        ),
+        letters: groups.iter().map(|(letter, _)| *letter).collect(),
+        groups,
+    };
+    responses.insert(
+        glossary::PATH.to_string(),
+        Prepared::html(glossary_page.render()?, effort),
+    );
     let feed = Feed {
         config,
         updated: timestamp(&updated),
@@ -537,6 +677,16 @@ pub fn render(
         others.push(format!("{}{}", config.base_url, help::PATH));
     }
     others.extend(extras.pages.iter().map(|p| p.canonical.clone()));
+    others.push(format!("{}{}", config.base_url, topics::PATH));
+    others.extend(
+        extras
+            .topics
+            .iter()
+            .map(|t| format!("{}{}", config.base_url, t.url())),
+    );
+    if extras.glossary.is_some() {
+        others.push(format!("{}{}", config.base_url, glossary::PATH));
+    }
     let sitemap = Sitemap {
         config,
         updated: iso_date(&updated),

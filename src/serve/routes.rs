@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", any(handlers::prepared))
         .route("/{slug}", any(handlers::prepared))
         .route("/static/{*path}", any(handlers::prepared))
+        .route("/topics/{slug}", any(handlers::prepared))
         .route(
             "/preview/{file}",
             any(handlers::preview).layer(TimeoutLayer::with_status_code(

@@ -5,11 +5,13 @@
 //! May use: `config`, `error`, `fingerprint`, `markdown`, `content`, `tools`
 //! (to load the tools' rules, which are content too).
 
+pub mod glossary;
 pub mod help;
 pub mod lint;
 pub mod page;
 pub mod paths;
 pub mod route;
+pub mod topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use crate::config::SiteConfig;
 use crate::content::{self, Kind, Source};
 use crate::error::{LoadError, Problem};
 use crate::fingerprint::fingerprint;
-use crate::markdown::{self, TocEntry};
+use crate::markdown::{self, TocEntry, terms::Terms};
 use crate::tools::{deadlines, letters};
 
 /// An article shows a contents list when it has at least this many sections.
@@ -56,6 +58,8 @@ pub struct Article {
     pub kind: Kind,
     /// Topic labels.
     pub tags: Vec<String>,
+    /// Its topics, as `(slug, name)`, in the order of its tags.
+    pub topics: Vec<(String, String)>,
     /// Whether it is a draft (only present when drafts are served).
     pub draft: bool,
     /// Slugs of articles the author chose to read next.
@@ -124,6 +128,10 @@ pub struct Site {
     pub help: Option<help::Help>,
     /// Site pages that are not articles (`content/pages/*.md`), rendered.
     pub pages: Vec<SitePage>,
+    /// Every topic (the articles' tags), A–Z by slug.
+    pub topics: Vec<topics::Topic>,
+    /// The glossary (`content/glossary.toml`), if there is one.
+    pub glossary: Option<glossary::Glossary>,
 }
 
 /// A site page that is not an article, ready to show.
@@ -192,6 +200,11 @@ impl Site {
         // Articles that exist but failed to read: their own problem is
         // reported, so links to them are not reported again as missing.
         let mut broken: HashSet<String> = HashSet::new();
+        // The glossary first: each body is rendered with its term links as
+        // soon as it is read.
+        let glossary_path = options.content_dir.join("glossary.toml");
+        let glossary = load_optional(&glossary_path, &mut problems, glossary::Glossary::load);
+        let matcher = glossary.as_ref().map(glossary::Glossary::matcher);
         for path in content::article_paths(&options.content_dir)? {
             let read = std::fs::read_to_string(&path)
                 .map_err(|e| {
@@ -206,7 +219,13 @@ impl Site {
                 Ok(mut source) => {
                     // Rendered now, so the parsed events can go: links are
                     // written from the slug alone, and checked below.
-                    source.body_html = markdown::render(&source.doc, &resolve_article_link);
+                    let (body_html, linked) = markdown::render_with_terms(
+                        &source.doc,
+                        &resolve_article_link,
+                        matcher.as_ref(),
+                    );
+                    source.body_html = body_html;
+                    source.terms_linked = linked;
                     source.doc.drop_events();
                     sources.push(source);
                 }
@@ -219,6 +238,7 @@ impl Site {
             }
         }
         let sources = check_slugs(sources, &mut problems);
+        check_tags(&sources, &mut problems);
         let (mut sources, drafts): (Vec<Source>, Vec<Source>) = sources
             .into_iter()
             .partition(|s| options.drafts || !s.front.draft);
@@ -295,6 +315,16 @@ impl Site {
         if help_list.is_some() {
             served.insert(help::PATH.to_string());
         }
+        // Both are always served, if only to say there is nothing yet.
+        served.insert(glossary::PATH.to_string());
+        served.insert(topics::PATH.to_string());
+        served.extend(
+            sources
+                .iter()
+                .flat_map(|s| &s.front.tags)
+                .filter_map(|tag| topics::slug(tag))
+                .map(|slug| format!("{}/{slug}", topics::PATH)),
+        );
         served.extend(site_pages.iter().map(page::Page::url));
         for source in &sources {
             check_site_links(source, &by_slug, &served, deadlines.as_ref(), &mut problems);
@@ -318,6 +348,20 @@ impl Site {
                     .map_or(1, |at| crate::error::line_of(&text, at));
                 if let Some(message) = site_link_problem(&link.href, &by_slug, &served) {
                     problems.push(Problem::new(&file, line, message));
+                }
+            }
+        }
+        for term in glossary.iter().flat_map(|g| &g.terms) {
+            for (link, line) in term.see.iter().zip(&term.see_lines) {
+                let message = if link.starts_with('/') {
+                    site_link_problem(link, &by_slug, &served)
+                } else {
+                    Some(format!(
+                        "`{link}` is not a link to this site; write a path such as /can-you-sue-the-cms#judicial-review"
+                    ))
+                };
+                if let Some(message) = message {
+                    problems.push(Problem::new(&glossary_path, *line, message));
                 }
             }
         }
@@ -350,9 +394,10 @@ impl Site {
             return Err(problems.into());
         }
 
+        let mut used_terms = vec![false; matcher.as_ref().map_or(0, Terms::len)];
         let mut articles: Vec<Article> = sources
             .iter_mut()
-            .map(|source| build_article(source, &config.base_url))
+            .map(|source| build_article(source, &config.base_url, &mut used_terms))
             .collect();
         articles.sort_by(|a, b| {
             b.published
@@ -360,10 +405,26 @@ impl Site {
                 .then_with(|| a.title.cmp(&b.title))
         });
         link_backwards(&mut articles);
+        let topic_list = topics::gather(&articles);
+        let names: HashMap<&str, &str> = topic_list
+            .iter()
+            .map(|t| (t.slug.as_str(), t.name.as_str()))
+            .collect();
+        for article in &mut articles {
+            for slug in article.tags.iter().filter_map(|tag| topics::slug(tag)) {
+                if !article.topics.iter().any(|(s, _)| *s == slug) {
+                    let name = names.get(slug.as_str()).copied().unwrap_or_default();
+                    article.topics.push((slug, name.to_string()));
+                }
+            }
+        }
         let today = time::OffsetDateTime::now_utc().date();
         let mut warnings = lint::warnings(&sources, &articles, config.check, today);
         if let Some(list) = &help_list {
             warnings.extend(list.stale(today, config.check.review_after_days));
+        }
+        if let Some(glossary) = &glossary {
+            warnings.extend(glossary.warnings(&used_terms));
         }
         let pages = site_pages
             .iter()
@@ -387,6 +448,8 @@ impl Site {
             route,
             help: help_list,
             pages,
+            topics: topic_list,
+            glossary,
         })
     }
 
@@ -439,6 +502,23 @@ impl Reporter<'_> {
     fn about(&mut self, slug: &str, problem: Problem) {
         if !self.broken.contains(slug) {
             self.problems.push(problem);
+        }
+    }
+}
+
+/// Refuses a tag that makes no topic slug: it would have no page.
+fn check_tags(sources: &[Source], problems: &mut Vec<Problem>) {
+    for source in sources {
+        for tag in &source.front.tags {
+            if topics::slug(tag).is_none() {
+                problems.push(Problem::new(
+                    &source.path,
+                    source.front_line("tags"),
+                    format!(
+                        "tag `{tag}` has no letter or digit to make its topic's address from; write it in words"
+                    ),
+                ));
+            }
         }
     }
 }
@@ -647,8 +727,15 @@ fn resolve_article_link(link: &markdown::ArticleLink) -> String {
     }
 }
 
-fn build_article(source: &mut Source, base_url: &str) -> Article {
+/// Builds one article from its source, taking the rendered body; marks in
+/// `used_terms` each glossary term the body links.
+fn build_article(source: &mut Source, base_url: &str, used_terms: &mut [bool]) -> Article {
     let body_html = std::mem::take(&mut source.body_html);
+    for &index in &source.terms_linked {
+        if let Some(used) = used_terms.get_mut(index) {
+            *used = true;
+        }
+    }
     let mut links_to: Vec<String> = Vec::new();
     for link in &source.doc.article_links {
         if link.slug != source.slug && !links_to.contains(&link.slug) {
@@ -664,6 +751,7 @@ fn build_article(source: &mut Source, base_url: &str) -> Article {
         reviewed: source.reviewed,
         kind: source.front.kind,
         tags: source.front.tags.clone(),
+        topics: Vec::new(),
         draft: source.front.draft,
         related: source.front.related.clone(),
         body_html,
@@ -807,7 +895,7 @@ fn load_assets(dir: &Path) -> Result<(Vec<Asset>, AssetUrls), Problem> {
 mod tests {
     use super::*;
 
-    fn article(slug: &str, links_to: &[&str]) -> Article {
+    pub(crate) fn article(slug: &str, links_to: &[&str]) -> Article {
         Article {
             slug: slug.into(),
             path: PathBuf::new(),
@@ -817,6 +905,7 @@ mod tests {
             reviewed: Date::MIN,
             kind: Kind::Guide,
             tags: vec![],
+            topics: vec![],
             draft: false,
             related: vec![],
             body_html: String::new(),

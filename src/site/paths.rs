@@ -15,6 +15,8 @@ pub const RESERVED: &[&str] = &[
     "letters",
     "feedback",
     "privacy",
+    "topics",
+    "glossary",
 ];
 
 /// Paths the site answers with one prepared response each.

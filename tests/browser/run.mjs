@@ -566,6 +566,52 @@ async function main() {
     return problems;
   });
 
+  // Axe and the 320px layout checks below run on every crawled page; make
+  // sure the topics and the glossary are among them.
+  await check('discovery: the crawl reaches /topics, a topic page and /glossary', () => {
+    const paths = pages.map((p) => p.path);
+    const problems = [];
+    for (const want of ['/topics', '/glossary']) {
+      if (!paths.includes(want)) problems.push(`${want} is not linked from any page`);
+    }
+    if (!paths.some((p) => p.startsWith('/topics/'))) problems.push('no topic page is linked from /topics or an article');
+    return problems;
+  });
+
+  await check('glossary: following a term link in an article lands on its definition, visible and marked', async () => {
+    const context = await newContext(base, { viewport: { width: 375, height: VIEWPORT_HEIGHT } });
+    const problems = [];
+    let followed = false;
+    for (const p of articles) {
+      const { page } = await open(context, base + p.path);
+      const href = await page.evaluate(() => document.querySelector('.article-body a.term')?.getAttribute('href'));
+      if (!href) { await page.close(); continue; }
+      followed = true;
+      await page.click('.article-body a.term');
+      await page.waitForURL((u) => u.pathname === '/glossary' && u.hash !== '', { timeout: 5000 }).catch(() => {});
+      const landed = new URL(page.url());
+      if (landed.pathname + landed.hash !== href) problems.push(`${p.path}: clicking ${href} landed on ${landed.pathname}${landed.hash}`);
+      problems.push(...(await page.evaluate(() => {
+        const out = [];
+        const dfn = document.querySelector('dfn:target');
+        if (!dfn) return [`no <dfn> is the :target of ${location.hash}`];
+        const r = dfn.getBoundingClientRect();
+        if (r.top < 0 || r.bottom > window.innerHeight) out.push(`the definition is off screen (top ${Math.round(r.top)}px)`);
+        if (!dfn.checkVisibility({ visibilityProperty: true, opacityProperty: true })) out.push('the definition is hidden');
+        const entry = dfn.closest('.glossary-entry');
+        const other = [...document.querySelectorAll('.glossary-entry')].find((e) => e !== entry);
+        const bg = (e) => getComputedStyle(e).backgroundColor;
+        if (!entry || !other || bg(entry) === bg(other)) out.push('the entry is not marked as the one linked to');
+        return out;
+      })).map((x) => `${href}: ${x}`));
+      await page.close();
+      break;
+    }
+    await context.close();
+    if (!followed) problems.push('no article links a glossary term, so nothing was checked');
+    return problems;
+  });
+
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   for (const view of VIEWS) {
     const { width, scheme } = view;
