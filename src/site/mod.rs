@@ -10,6 +10,7 @@ pub mod lint;
 pub mod page;
 pub mod paths;
 pub mod route;
+pub mod search;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -123,6 +124,8 @@ pub struct Site {
     pub help: Option<help::Help>,
     /// Site pages that are not articles (`content/pages/*.md`), rendered.
     pub pages: Vec<SitePage>,
+    /// Every section of every served article, indexed for `/search`.
+    pub search: search::Index,
 }
 
 /// A site page that is not an article, ready to show.
@@ -343,10 +346,20 @@ impl Site {
             return Err(problems.into());
         }
 
-        let mut articles: Vec<Article> = sources
-            .iter()
-            .map(|source| build_article(source, &config.base_url))
-            .collect();
+        // The search index needs only the sources: build it beside the
+        // articles' HTML, on the other core.
+        let (mut articles, search) = std::thread::scope(|scope| {
+            let index =
+                scope.spawn(|| search::Index::build(sources.iter().flat_map(search_sections)));
+            let articles: Vec<Article> = sources
+                .iter()
+                .map(|source| build_article(source, &config.base_url))
+                .collect();
+            let index = index
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (articles, index)
+        });
         articles.sort_by(|a, b| {
             b.published
                 .cmp(&a.published)
@@ -380,6 +393,7 @@ impl Site {
             route,
             help: help_list,
             pages,
+            search,
         })
     }
 
@@ -630,6 +644,41 @@ fn checker_link_problem(written: &str, rules: Option<&deadlines::Rules>) -> Opti
         }
     }
     None
+}
+
+/// An article's sections as search reads them: the summary opens the
+/// intro, as it opens the page.
+fn search_sections(source: &Source) -> Vec<search::Section<'_>> {
+    let mut sections = markdown::text_sections(&source.doc);
+    let intro = if sections.first().is_some_and(|s| s.heading.is_none()) {
+        sections.remove(0).text
+    } else {
+        String::new()
+    };
+    let summary = &source.front.summary;
+    let mut found = Vec::with_capacity(sections.len() + 1);
+    found.push(search::Section {
+        article_slug: &source.slug,
+        article_title: &source.front.title,
+        heading: None,
+        anchor: None,
+        text: if intro.is_empty() {
+            summary.clone()
+        } else {
+            format!("{summary} {intro}")
+        },
+    });
+    found.extend(sections.into_iter().map(|section| {
+        let (anchor, heading) = section.heading.unzip();
+        search::Section {
+            article_slug: &source.slug,
+            article_title: &source.front.title,
+            heading,
+            anchor,
+            text: section.text,
+        }
+    }));
+    found
 }
 
 /// The href of a link to another article, written by its file name.
