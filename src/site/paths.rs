@@ -15,6 +15,7 @@ pub const RESERVED: &[&str] = &[
     "letters",
     "feedback",
     "privacy",
+    "search",
 ];
 
 /// Paths the site answers with one prepared response each.
@@ -31,7 +32,7 @@ pub const FIXED: &[&str] = &[
 
 /// Paths answered per request by the application (never prepared, never in
 /// the static export, whose nginx configuration proxies them).
-pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback"];
+pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback", "/search"];
 
 /// Path prefixes whose pages take posted forms: the static export proxies
 /// everything under them to the application.
