@@ -35,7 +35,7 @@ use levenshtein_automata::LevenshteinAutomatonBuilder;
 pub use query::{MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 pub use snippet::{Segment, Snippet};
 
-use postings::Counts;
+use postings::{Counts, Skip};
 use query::Clause;
 use snippet::Marks;
 use text::{English, normalise_into, words};
@@ -142,6 +142,8 @@ pub struct Index {
     words: Map<Vec<u8>>,
     /// Each term's postings, see [`postings`].
     postings: Vec<Box<[u8]>>,
+    /// Each term's skip entries (for long lists only), see [`postings`].
+    skips: Vec<Box<[Skip]>>,
     /// Sections holding each term.
     df: Vec<u32>,
     /// BM25's length normalisation of each section, `K1 * (1 - B + B * len / avg_len)`.
@@ -170,6 +172,7 @@ struct Builder {
     word_terms: FxHashMap<String, u32>,
     stem_terms: FxHashMap<String, u32>,
     lists: Vec<Vec<u8>>,
+    skips: Vec<Vec<Skip>>,
     df: Vec<u32>,
     last_section: Vec<u32>,
     buf: String,
@@ -187,6 +190,7 @@ impl Builder {
             .or_insert(next);
         if t == next {
             self.lists.push(Vec::new());
+            self.skips.push(Vec::new());
             self.df.push(0);
             self.last_section.push(0);
         }
@@ -224,6 +228,13 @@ impl Builder {
                     Field::Heading => counts.heading += 1,
                     Field::Body => counts.body += 1,
                 }
+            }
+            if self.df[t] > 0 && self.df[t].is_multiple_of(postings::SKIP_EVERY) {
+                let at = u32::try_from(self.lists[t].len()).unwrap_or(u32::MAX);
+                self.skips[t].push(Skip {
+                    before: self.last_section[t],
+                    at,
+                });
             }
             let gap = section - self.last_section[t];
             postings::push_posting(&mut self.lists[t], gap, counts, positions);
@@ -268,6 +279,7 @@ impl Index {
             word_terms: FxHashMap::default(),
             stem_terms: FxHashMap::default(),
             lists: Vec::new(),
+            skips: Vec::new(),
             df: Vec::new(),
             last_section: Vec::new(),
             buf: String::new(),
@@ -319,6 +331,7 @@ impl Index {
 
         // Growing lists keep up to half their room spare: give it back.
         let postings = b.lists.into_iter().map(Vec::into_boxed_slice).collect();
+        let skips = b.skips.into_iter().map(Vec::into_boxed_slice).collect();
         let total_len: u64 = lens.iter().map(|&l| u64::from(l)).sum();
         let avg_len = (total_len as f64 / lens.len().max(1) as f64).max(1.0) as f32;
         let norms = lens
@@ -331,6 +344,7 @@ impl Index {
             stems: fst_map(b.stem_terms),
             words: fst_map(b.word_terms),
             postings,
+            skips,
             df: b.df,
             norms,
             english: b.english,
@@ -469,7 +483,10 @@ impl Index {
 
     fn reader(&self, term: u32) -> postings::Reader<'_> {
         let t = term as usize;
-        postings::Reader::new(self.postings.get(t).map_or(&[], |list| list))
+        postings::Reader::new(
+            self.postings.get(t).map_or(&[], |list| list),
+            self.skips.get(t).map_or(&[], |skips| skips),
+        )
     }
 
     fn df_of(&self, term: u32) -> usize {
@@ -535,11 +552,9 @@ impl Index {
             }
             let mut all_at_max = true;
             for j in 0..k {
-                while let Some(s) = current[j] {
-                    if s >= max {
-                        break;
-                    }
-                    current[j] = readers[j].next().map(|(s, _)| s);
+                if current[j].is_some_and(|s| s < max) {
+                    // Common words jump over the sections rarer ones lack.
+                    current[j] = readers[j].advance_to(max);
                 }
                 match current[j] {
                     None => break 'merge,

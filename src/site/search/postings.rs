@@ -7,6 +7,18 @@
 //! it is an in-memory layout, never stored. Ranking needs only the counts, so
 //! it skips positions by counting the bytes that end a number.
 
+/// A long list keeps a skip entry every this many postings, so that a
+/// phrase can jump over the sections its rarer words are not in.
+pub(super) const SKIP_EVERY: u32 = 64;
+
+/// Where a reader may resume: the section before a posting (the base its
+/// gap is added to) and the posting's first byte.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Skip {
+    pub before: u32,
+    pub at: u32,
+}
+
 /// Appends `value` as an LEB128 number.
 fn push(buf: &mut Vec<u8>, mut value: u32) {
     while value >= 0x80 {
@@ -46,6 +58,7 @@ pub(super) fn push_posting(buf: &mut Vec<u8>, section_gap: u32, counts: Counts, 
 /// Reads a term's postings in section order.
 pub(super) struct Reader<'a> {
     bytes: &'a [u8],
+    skips: &'a [Skip],
     at: usize,
     section: u32,
     first: bool,
@@ -68,9 +81,10 @@ fn number(bytes: &[u8], at: &mut usize) -> u32 {
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Self {
+    pub(super) fn new(bytes: &'a [u8], skips: &'a [Skip]) -> Self {
         Self {
             bytes,
+            skips,
             at: 0,
             section: 0,
             first: true,
@@ -111,6 +125,29 @@ impl<'a> Reader<'a> {
         Some((self.section, counts))
     }
 
+    /// Moves to the first section at or after `target`; `None` at the end.
+    /// Jumps by the skip entries first, so a long list is not read through.
+    pub(super) fn advance_to(&mut self, target: u32) -> Option<u32> {
+        if !self.first && self.section >= target {
+            return Some(self.section);
+        }
+        // The last skip that starts before `target`, if it is ahead of us.
+        let i = self.skips.partition_point(|s| s.before < target);
+        if let Some(skip) = i.checked_sub(1).map(|i| self.skips[i])
+            && skip.at as usize > self.at
+        {
+            self.at = skip.at as usize;
+            self.section = skip.before;
+            self.first = false;
+        }
+        loop {
+            let (section, _) = self.next()?;
+            if section >= target {
+                return Some(section);
+            }
+        }
+    }
+
     /// The positions of the term in the current section, ascending.
     pub(super) fn positions_into(&self, out: &mut Vec<u32>) {
         out.clear();
@@ -141,7 +178,7 @@ mod tests {
             ..Counts::default()
         };
         push_posting(&mut buf, 200_000, one, &[70_000]);
-        let mut reader = Reader::new(&buf);
+        let mut reader = Reader::new(&buf, &[]);
         let mut pos = Vec::new();
         assert_eq!(reader.next(), Some((3, counts)));
         reader.positions_into(&mut pos);
@@ -150,5 +187,39 @@ mod tests {
         reader.positions_into(&mut pos);
         assert_eq!(pos, [70_000]);
         assert_eq!(reader.next(), None);
+    }
+
+    #[test]
+    fn advance_to_jumps_by_skips_and_lands_where_reading_would() {
+        let mut buf = Vec::new();
+        let mut skips = Vec::new();
+        let one = Counts {
+            body: 1,
+            ..Counts::default()
+        };
+        let mut last = 0;
+        for (n, section) in (0..1000u32).map(|i| i * 3 + 1).enumerate() {
+            if n > 0 && (n as u32).is_multiple_of(SKIP_EVERY) {
+                skips.push(Skip {
+                    before: last,
+                    at: buf.len() as u32,
+                });
+            }
+            push_posting(&mut buf, section - last, one, &[section % 7]);
+            last = section;
+        }
+        for target in [0, 1, 2, 500, 1501, 2998, 2999] {
+            let mut plain = Reader::new(&buf, &[]);
+            let mut skipping = Reader::new(&buf, &skips);
+            let want = plain.advance_to(target);
+            assert_eq!(skipping.advance_to(target), want, "to {target}");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            plain.positions_into(&mut a);
+            skipping.positions_into(&mut b);
+            assert_eq!(a, b, "positions at {target}");
+            assert_eq!(plain.next(), skipping.next(), "after {target}");
+        }
+        let mut reader = Reader::new(&buf, &skips);
+        assert_eq!(reader.advance_to(3000), None);
     }
 }

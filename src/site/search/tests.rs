@@ -93,6 +93,42 @@ fn a_quoted_phrase_matches_only_words_in_that_order() {
 }
 
 #[test]
+fn a_phrase_of_common_and_rare_words_is_found_in_long_lists() {
+    // Long enough for the common words' lists to have skip entries.
+    let texts: Vec<String> = (0..2000)
+        .map(|i| {
+            let mut text = String::from("the fox ran and the dog sat in the sun");
+            if i % 97 == 5 {
+                text.push_str(" and the quick fox jumped");
+            }
+            if i % 89 == 3 {
+                text.push_str(" quick, the fox");
+            }
+            text
+        })
+        .collect();
+    let slugs: Vec<String> = (0..2000).map(|i| format!("a{i}")).collect();
+    let index = Index::build(
+        texts
+            .iter()
+            .zip(&slugs)
+            .map(|(text, slug)| section(slug, "T", None, text)),
+    );
+    let results = index.search("\"the quick fox\"", MAX_HITS);
+    let mut found: Vec<&str> = results.hits.iter().map(|h| h.slug).collect();
+    found.sort_unstable();
+    let mut want: Vec<&str> = slugs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 97 == 5)
+        .map(|(_, s)| s.as_str())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(results.total, want.len());
+    assert_eq!(found, want);
+}
+
+#[test]
 fn a_section_headed_by_the_word_ranks_above_a_passing_mention() {
     let results = index().search("compensation", 10);
     assert_eq!(results.hits[0].anchor, Some("compensation"));
