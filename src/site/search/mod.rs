@@ -15,8 +15,7 @@
 //! title and heading words counting more than body words.
 //!
 //! Why not a search engine crate: tantivy was measured at 10,000 articles
-//! (7 minutes and 150 crates to build, +177 MiB resident, against +50 MiB
-//! here) and rejected. What is not ours here is still a library's: the word
+//! (7 minutes and 150 crates to build, +177 MiB resident) and rejected. What is not ours here is still a library's: the word
 //! list is an `fst` map, typos are `levenshtein_automata`'s, stemming is
 //! `rust-stemmers`'. What is hand-written is the postings layout and BM25.
 
@@ -103,7 +102,7 @@ pub struct Hit<'a> {
     /// The section's heading; `None` for the intro.
     pub heading: Option<&'a str>,
     /// Words around the best match, with the matches marked.
-    pub snippet: Snippet<'a>,
+    pub snippet: Snippet,
     /// The ranking score (higher is better); for tests and tuning, not for readers.
     pub score: f32,
 }
@@ -111,6 +110,29 @@ pub struct Hit<'a> {
 struct Article {
     slug: Box<str>,
     title: Box<str>,
+    /// The plain text of all its sections, one after another, deflated:
+    /// kept only for snippets, and real text shrinks about threefold.
+    text: Box<[u8]>,
+}
+
+/// Deflates an article's text: fast, since it runs for every article at load.
+fn deflate(text: &str) -> Box<[u8]> {
+    use std::io::Write;
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(text.len() / 2),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(text.as_bytes());
+    encoder.finish().unwrap_or_default().into_boxed_slice()
+}
+
+/// The text [`deflate`] made, back.
+fn inflate(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    let _ = flate2::read::DeflateDecoder::new(bytes).read_to_string(&mut text);
+    text
 }
 
 /// A section as kept: positions run title, then heading, then body, with a
@@ -119,7 +141,8 @@ struct Entry {
     article: u32,
     heading: Option<Box<str>>,
     anchor: Option<Box<str>>,
-    text: Box<str>,
+    /// Where its text is in its article's text.
+    text: (u32, u32),
     heading_start: u32,
     body_start: u32,
 }
@@ -161,6 +184,10 @@ impl std::fmt::Debug for Index {
             .field(
                 "postings_bytes",
                 &self.postings.iter().map(|l| l.len()).sum::<usize>(),
+            )
+            .field(
+                "text_bytes",
+                &self.articles.iter().map(|a| a.text.len()).sum::<usize>(),
             )
             .finish_non_exhaustive()
     }
@@ -291,14 +318,21 @@ impl Index {
         let mut lens: Vec<u32> = Vec::new();
         // The current article's title as terms, read once for all its sections.
         let mut title_terms: Vec<u32> = Vec::new();
+        // The current article's text so far, deflated when the next begins.
+        let mut article_text = String::new();
 
         for (i, s) in sections.into_iter().enumerate() {
             let Ok(id) = u32::try_from(i) else { break };
             let same_article = articles.last().is_some_and(|a| &*a.slug == s.article_slug);
             if !same_article {
+                if let Some(last) = articles.last_mut() {
+                    last.text = deflate(&article_text);
+                }
+                article_text.clear();
                 articles.push(Article {
                     slug: s.article_slug.into(),
                     title: s.article_title.into(),
+                    text: Box::default(),
                 });
                 title_terms.clear();
                 hits.clear();
@@ -321,12 +355,19 @@ impl Index {
                 article,
                 heading: s.heading.map(String::into_boxed_str),
                 anchor: s.anchor.map(String::into_boxed_str),
-                text: s.text.into_boxed_str(),
+                text: (
+                    u32::try_from(article_text.len()).unwrap_or(u32::MAX),
+                    u32::try_from(article_text.len() + s.text.len()).unwrap_or(u32::MAX),
+                ),
                 heading_start,
                 body_start,
             };
             b.post(id, &entry, &mut hits, &mut positions);
             entries.push(entry);
+            article_text.push_str(&s.text);
+        }
+        if let Some(last) = articles.last_mut() {
+            last.text = deflate(&article_text);
         }
 
         // Growing lists keep up to half their room spare: give it back.
@@ -419,10 +460,12 @@ impl Index {
             found.truncate(limit);
         }
         found.sort_unstable_by(order);
+        // Each article's text is inflated once, however many of its sections are hits.
+        let mut texts: HashMap<u32, String> = HashMap::new();
 
         let hits = found
             .into_iter()
-            .map(|i| self.hit(i, score[i], &marks))
+            .map(|i| self.hit(i, score[i], &marks, &mut texts))
             .collect();
         Results {
             hits,
@@ -431,10 +474,21 @@ impl Index {
         }
     }
 
-    fn hit(&self, i: usize, score: f32, marks: &Marks) -> Hit<'_> {
+    fn hit(
+        &self,
+        i: usize,
+        score: f32,
+        marks: &Marks,
+        texts: &mut HashMap<u32, String>,
+    ) -> Hit<'_> {
         let entry = &self.sections[i];
         let article = &self.articles[entry.article as usize];
-        let snippet = snippet::snippet(&entry.text, marks, |w| self.term_of_word(w));
+        let text = texts
+            .entry(entry.article)
+            .or_insert_with(|| inflate(&article.text));
+        let (start, end) = (entry.text.0 as usize, entry.text.1 as usize);
+        let section = text.get(start..end).unwrap_or_default();
+        let snippet = snippet::snippet(section, marks, |w| self.term_of_word(w));
         Hit {
             slug: &article.slug,
             anchor: entry.anchor.as_deref(),

@@ -1,6 +1,7 @@
 //! The few words shown under a hit, around its best match, with the matches
-//! marked. Segments borrow the section's plain text; the template escapes them
-//! and wraps marked ones in `<mark>`, so nothing from the query is ever HTML.
+//! marked. Segments are the section's own plain text (never the query's); the
+//! template escapes them and wraps marked ones in `<mark>`, so nothing from
+//! the query is ever HTML.
 
 use super::text::{normalise_into, words};
 
@@ -11,9 +12,9 @@ const LEAD_WORDS: usize = 6;
 
 /// A short extract of a section with the query's matches marked.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Snippet<'a> {
+pub struct Snippet {
     /// The extract, in order; join the texts to read it.
-    pub segments: Vec<Segment<'a>>,
+    pub segments: Vec<Segment>,
     /// The extract begins inside the section (show an ellipsis before it).
     pub starts_mid: bool,
     /// The extract stops before the end of the section (show an ellipsis after it).
@@ -22,9 +23,9 @@ pub struct Snippet<'a> {
 
 /// A run of snippet text, marked when it matched the query.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Segment<'a> {
+pub struct Segment {
     /// Plain text: escape it when writing HTML.
-    pub text: &'a str,
+    pub text: String,
     /// Whether this run matched the query.
     pub marked: bool,
 }
@@ -37,11 +38,7 @@ pub(super) struct Marks {
 }
 
 /// Builds the snippet of `text`; `term_of` gives the term of a normalised word.
-pub(super) fn snippet<'a>(
-    text: &'a str,
-    marks: &Marks,
-    term_of: impl Fn(&str) -> Option<u32>,
-) -> Snippet<'a> {
+pub(super) fn snippet(text: &str, marks: &Marks, term_of: impl Fn(&str) -> Option<u32>) -> Snippet {
     let spans: Vec<(usize, usize)> = words(text).collect();
     let n = spans.len();
     if n == 0 {
@@ -113,12 +110,12 @@ pub(super) fn snippet<'a>(
         let (ms, me) = (spans[i].0, spans[j].1);
         if ms > at {
             segments.push(Segment {
-                text: &text[at..ms],
+                text: text[at..ms].to_owned(),
                 marked: false,
             });
         }
         segments.push(Segment {
-            text: &text[ms..me],
+            text: text[ms..me].to_owned(),
             marked: true,
         });
         at = me;
@@ -126,7 +123,7 @@ pub(super) fn snippet<'a>(
     }
     if at < to {
         segments.push(Segment {
-            text: &text[at..to],
+            text: text[at..to].to_owned(),
             marked: false,
         });
     }

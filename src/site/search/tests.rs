@@ -48,12 +48,12 @@ fn anchors<'a>(results: &Results<'a>) -> Vec<(&'a str, Option<&'a str>)> {
     results.hits.iter().map(|h| (h.slug, h.anchor)).collect()
 }
 
-fn marked<'a>(hit: &Hit<'a>) -> Vec<&'a str> {
+fn marked<'a>(hit: &'a Hit<'_>) -> Vec<&'a str> {
     hit.snippet
         .segments
         .iter()
         .filter(|s| s.marked)
-        .map(|s| s.text)
+        .map(|s| s.text.as_str())
         .collect()
 }
 
@@ -154,7 +154,12 @@ fn sections_matching_more_words_rank_first() {
 fn snippet_marks_matches_and_keeps_the_text_whole() {
     let results = index().search("Appeal", 10);
     let hit = &results.hits[0];
-    let text: String = hit.snippet.segments.iter().map(|s| s.text).collect();
+    let text: String = hit
+        .snippet
+        .segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
     assert_eq!(
         text,
         "You appeal to the First-tier Tribunal after the reconsideration. An appeal is free."
@@ -171,7 +176,7 @@ fn snippet_of_a_long_section_is_about_thirty_words_around_the_match() {
     let index = Index::build([section("long", "Long", Some("Long"), &text)]);
     let results = index.search("arrears", 1);
     let snippet = &results.hits[0].snippet;
-    let shown: String = snippet.segments.iter().map(|s| s.text).collect();
+    let shown: String = snippet.segments.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(shown.split_whitespace().count(), 30);
     assert!(shown.starts_with("filler filler"));
     assert!(snippet.starts_mid && snippet.ends_mid);
@@ -187,7 +192,7 @@ fn query_text_never_becomes_markup() {
         .snippet
         .segments
         .iter()
-        .map(|s| s.text)
+        .map(|s| s.text.as_str())
         .collect();
     assert_eq!(
         shown, "Use <b>bold</b> & care.",
