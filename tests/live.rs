@@ -337,3 +337,29 @@ async fn a_forced_reload_with_nothing_changed_keeps_every_tag() {
     .await;
     assert_eq!(every_article(&live).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_article_is_found_by_its_new_words_after_the_swap() {
+    let live = Live::start("search").await;
+    let search = "/search?q=quixotically";
+    let before = live.get(search).await;
+    assert_eq!(before.status, 200);
+    assert!(before.body.contains("No results for"), "the word is new");
+    let path = live.article(ARTICLE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    live.edit_and_wait(|| {
+        std::fs::write(
+            &path,
+            text.replacen("## ", "A quixotically edited sentence.\n\n## ", 1),
+        )
+        .unwrap();
+    })
+    .await;
+    let after = live.get(search).await;
+    assert_eq!(after.status, 200);
+    assert!(
+        after.body.contains(&format!("href=\"/{ARTICLE}\"")),
+        "the new words are found, in the article's opening section"
+    );
+    assert!(after.body.contains("<mark>quixotically</mark>"));
+}

@@ -2778,7 +2778,7 @@ fn forms(html: &str) -> Vec<(String, String, Vec<String>)> {
 }
 
 #[tokio::test]
-async fn forms_put_only_the_checkers_letter_type_and_date_in_a_url() {
+async fn forms_put_only_the_checkers_letter_type_and_date_or_a_search_in_a_url() {
     let (_, app) = real_site();
     // Crawl every page reachable from home, deadline questions included.
     let mut queue = VecDeque::from(["/".to_string()]);
@@ -2791,10 +2791,15 @@ async fn forms_put_only_the_checkers_letter_type_and_date_in_a_url() {
         }
         for (method, action, names) in forms(&body) {
             pages_with_forms += 1;
-            if method == "get" {
+            if method == "get" && action == "/search" {
+                // Search is the one other GET form (issue 14): its words
+                // are in the URL so that it works with no script; the page
+                // says so and the query is never logged or cached.
+                assert_eq!(names, ["q"], "{path}: the search form sends only q");
+            } else if method == "get" {
                 assert_eq!(
                     action, "/deadlines",
-                    "{path}: a GET form that is not the checker"
+                    "{path}: a GET form that is not the checker or search"
                 );
                 for name in &names {
                     assert!(
@@ -3533,4 +3538,296 @@ mod topics_and_glossary {
         let strict = run_cli(&["--content", "tests/fixtures/glossary", "check", "--strict"]);
         assert!(!strict.status.success(), "--strict fails on them");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Search (/search): results are sections, linked by their heading
+// ---------------------------------------------------------------------------
+
+/// The search fixture: one article all about compensation, one that
+/// mentions it in passing.
+fn search_fixture() -> App {
+    static FIXTURE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    app_for(
+        FIXTURE
+            .get_or_init(|| load("tests/fixtures/search", false))
+            .clone(),
+    )
+}
+
+/// The path that searches for `q`, as the search form sends it.
+fn search_path(q: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("q", q);
+    format!("/search?{}", query.finish())
+}
+
+/// Searches for `q`, insisting on a 200 HTML page.
+async fn search(app: &App, q: &str) -> String {
+    page(app, &search_path(q)).await
+}
+
+/// The links of the results list, best first.
+fn result_links(html: &str) -> Vec<String> {
+    between(html, "<ol class=\"search-results\"", "</ol>")
+        .map(|list| attr_values(list, "href"))
+        .unwrap_or_default()
+}
+
+/// The words marked in the results' snippets, in order.
+fn marked(html: &str) -> Vec<String> {
+    html.split("<mark>")
+        .skip(1)
+        .filter_map(|part| part.split_once("</mark>"))
+        .map(|(text, _)| decode(text))
+        .collect()
+}
+
+#[tokio::test]
+async fn search_finds_other_forms_of_a_word() {
+    let app = search_fixture();
+    let html = search(&app, "appealing").await;
+    assert_eq!(result_links(&html), ["/special-payments#appeals"]);
+    assert_eq!(marked(&html), ["appeal"]);
+}
+
+#[tokio::test]
+async fn search_forgives_one_typo_in_a_long_word() {
+    let app = search_fixture();
+    let html = search(&app, "compensasion").await;
+    assert_eq!(
+        result_links(&html).first().map(String::as_str),
+        Some("/special-payments#compensation")
+    );
+    assert!(
+        marked(&html)
+            .iter()
+            .all(|m| m.eq_ignore_ascii_case("compensation")),
+        "{:?}",
+        marked(&html)
+    );
+    // The issue's own example, on the real articles.
+    let (_, real) = real_site();
+    let html = search(&real, "reconsidration").await;
+    assert!(!result_links(&html).is_empty(), "nothing found");
+    assert!(
+        marked(&html)
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case("reconsideration")),
+        "{:?}",
+        marked(&html)
+    );
+}
+
+#[tokio::test]
+async fn a_quoted_phrase_is_matched_as_a_phrase() {
+    let app = search_fixture();
+    let loose = result_links(&search(&app, "duty care").await);
+    assert!(
+        loose.contains(&"/other-routes#complaints".to_string()),
+        "{loose:?}"
+    );
+    let html = search(&app, "\"duty of care\"").await;
+    assert_eq!(result_links(&html), ["/special-payments#duty-of-care"]);
+    assert_eq!(marked(&html), ["duty of care"]);
+}
+
+#[tokio::test]
+async fn a_section_about_a_word_ranks_above_one_that_mentions_it() {
+    let app = search_fixture();
+    let links = result_links(&search(&app, "compensation").await);
+    assert_eq!(links[0], "/special-payments#compensation", "{links:?}");
+    let passing = links.iter().position(|l| l == "/other-routes#complaints");
+    assert!(passing.is_some_and(|i| i > 0), "{links:?}");
+}
+
+#[tokio::test]
+async fn each_result_shows_title_heading_and_a_marked_snippet() {
+    let app = search_fixture();
+    let html = search(&app, "compensation").await;
+    let first = between(&html, "<li class=\"search-result\">", "</li>").unwrap();
+    assert!(first.contains(">Compensation</a></h2>"), "{first}");
+    assert!(first.contains("Asking for a special payment"), "{first}");
+    assert!(
+        first.contains("<mark>Compensation</mark> is a payment"),
+        "{first}"
+    );
+}
+
+#[tokio::test]
+async fn every_result_links_to_a_heading_its_article_page_has() {
+    let (state, app) = real_site();
+    let pages = state.pages();
+    let mut checked = 0;
+    for q in advice_site::render::search::EXAMPLES
+        .iter()
+        .chain(&["ombudsman", "appeal"])
+    {
+        let links = result_links(&search(&app, q).await);
+        assert!(!links.is_empty(), "{q}: nothing found");
+        for link in links {
+            let (path, fragment) = link.split_once('#').unwrap_or((&link, ""));
+            let slug = path.trim_start_matches('/');
+            assert!(
+                pages.site.article(slug).is_some(),
+                "{q}: {link} is no article"
+            );
+            if !fragment.is_empty() {
+                let article = page(&app, path).await;
+                assert!(ids(&article).contains(fragment), "{q}: {link}: no such id");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no result linked to a heading");
+}
+
+#[tokio::test]
+async fn the_query_is_escaped_in_the_box_and_in_no_results() {
+    let (_, app) = real_site();
+    let q = "<script>alert(1)</script>\"'&";
+    let html = search(&app, q).await;
+    assert!(!html.contains("<script>alert(1)"), "raw query in the page");
+    let value = between(&html, "id=\"search-q\"", ">").unwrap();
+    assert_eq!(attr_values(value, "value"), [q]);
+    assert_eq!(
+        decode(between(&html, "No results for “", "”").unwrap()),
+        q,
+        "the no-results sentence quotes it, escaped"
+    );
+    assert!(
+        !html.contains("<title>Search results for"),
+        "never in the title"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_search_shows_suggestions_that_find_something() {
+    let (_, app) = real_site();
+    for path in ["/search", "/search?q=", "/search?q=+++", "/search?x=1"] {
+        let html = page(&app, path).await;
+        assert!(html.contains("<h1>Search</h1>"), "{path}");
+        assert!(!html.contains("No results"), "{path}");
+        let links = attr_values(&html, "href");
+        for example in advice_site::render::search::EXAMPLES {
+            assert!(links.contains(&search_path(example)), "{path}: {example}");
+        }
+        for link in ["/challenge-a-decision", "/get-help", "/topics", "/glossary"] {
+            assert!(links.iter().any(|l| l == link), "{path}: no link to {link}");
+        }
+    }
+    for example in advice_site::render::search::EXAMPLES {
+        let html = search(&app, example).await;
+        assert!(!result_links(&html).is_empty(), "{example} finds nothing");
+    }
+}
+
+#[tokio::test]
+async fn no_results_says_so_and_suggests_where_else_to_look() {
+    let (_, app) = real_site();
+    let (status, _, html) = get(&app, &search_path("xylophone")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No results for “xylophone”"));
+    assert!(result_links(&html).is_empty());
+    let links = attr_values(&html, "href");
+    for link in ["/challenge-a-decision", "/get-help", "/topics", "/glossary"] {
+        assert!(links.iter().any(|l| l == link), "no link to {link}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_query_is_cut_and_the_page_says_so() {
+    let (state, app) = real_site();
+    // Under the 8 KiB limit on a request target: answered, from its start.
+    let q = format!("reconsideration {}", "word ".repeat(1400));
+    let path = search_path(&q);
+    assert!(path.len() < 8192);
+    let html = search(&app, &q).await;
+    assert!(
+        html.contains("Only part of your search was used"),
+        "the page says it was cut"
+    );
+    assert!(!result_links(&html).is_empty());
+    let value = between(&html, "id=\"search-q\"", ">").unwrap();
+    let shown = attr_values(value, "value").remove(0);
+    assert_eq!(
+        shown.chars().count(),
+        advice_site::site::search::MAX_QUERY_CHARS
+    );
+    // 10 KB is over the limit on a request target: our 414 page, never a 500.
+    let q = "appeal ".repeat(1500);
+    let (status, headers, body) = get(&app, &search_path(&q)).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG);
+    assert_eq!(content_type(&headers), HTML);
+    assert_eq!(body.as_bytes(), &state.pages().unsupported.body[..]);
+}
+
+#[tokio::test]
+async fn results_are_never_indexed_nor_kept_by_a_shared_cache() {
+    let (_, app) = real_site();
+    for q in ["appeal", "", "xylophone"] {
+        let (status, headers, html) = get(&app, &search_path(q)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{q}"
+        );
+        assert!(!html.contains("rel=\"canonical\""), "{q}");
+        assert_eq!(headers[header::CACHE_CONTROL], "private, no-store", "{q}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn what_a_reader_searched_for_is_never_logged() {
+    let (_, app) = real_site();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .event_format(advice_site::serve::log_format::SiteFormat::default())
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    for q in ["tribunal zanzibarish", "\"judicial review\" zanzibarish"] {
+        let (status, _, _) = get(&app, &search_path(q)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("GET /search 200 "), "{log}");
+    for secret in ["zanzibarish", "tribunal", "q="] {
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn every_page_has_a_labelled_search_box_that_needs_no_script() {
+    let (state, app) = real_site();
+    let pages = state.pages();
+    let article = &pages.site.articles[0];
+    for path in ["/".to_string(), article.url()] {
+        let html = page(&app, &path).await;
+        let form = between(&html, "<form class=\"site-search\"", "</form>")
+            .unwrap_or_else(|| panic!("{path}: no search form in the header"));
+        assert!(form.contains("method=\"get\" action=\"/search\""), "{path}");
+        assert!(form.contains("<label for=\"site-search-q\">"), "{path}");
+        assert!(form.contains("id=\"site-search-q\" name=\"q\""), "{path}");
+        assert!(
+            form.contains(&format!(
+                "maxlength=\"{}\"",
+                advice_site::site::search::MAX_QUERY_CHARS
+            )),
+            "{path}: the box takes what the index reads"
+        );
+        assert!(
+            form.contains("autocomplete=\"off\""),
+            "{path}: no form history"
+        );
+    }
+}
+
+#[test]
+fn no_article_may_take_the_search_address() {
+    assert!(advice_site::site::paths::RESERVED.contains(&"search"));
+    assert!(advice_site::site::paths::DYNAMIC.contains(&"/search"));
 }

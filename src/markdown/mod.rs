@@ -29,6 +29,10 @@ pub const RESERVED_IDS: &[&str] = &[
     "part-of",
     "get-help",
     "scotland-differs",
+    "site-search",
+    "site-search-q",
+    "search-q",
+    "results",
 ];
 
 /// Words read per minute, for the reading-time estimate.
@@ -469,6 +473,79 @@ fn check_links_and_count_words(doc: &mut Document) {
     }
 }
 
+/// The plain text of one part of a body: what comes before the first
+/// heading, or one heading and what follows it up to the next. Search
+/// indexes these so that a hit links to the heading it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSection {
+    /// The heading's id and text; `None` for the part before any heading.
+    pub heading: Option<(String, String)>,
+    /// The words a reader sees there, blocks separated by a space.
+    pub text: String,
+}
+
+/// Cuts a body into [`TextSection`]s at every heading, as plain text.
+/// Footnotes are left out (they are shown at the foot of the page, under no
+/// heading of their own), and so are images' alt text; raw HTML is kept as
+/// the text it is shown as. A heading with nothing under it is still a
+/// section, so its own words can be found.
+pub fn text_sections(doc: &Document) -> Vec<TextSection> {
+    let mut sections = vec![TextSection {
+        heading: None,
+        text: String::new(),
+    }];
+    let mut headings = doc.headings.iter();
+    let (mut in_heading, mut skipped) = (false, 0usize);
+    for (event, _) in &doc.events {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                let heading = headings.next().map(|h| (h.id.clone(), h.text.clone()));
+                sections.push(TextSection {
+                    heading,
+                    text: String::new(),
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Start(Tag::FootnoteDefinition(_) | Tag::Image { .. }) => skipped += 1,
+            Event::End(TagEnd::FootnoteDefinition | TagEnd::Image) => {
+                skipped = skipped.saturating_sub(1);
+            }
+            _ if in_heading || skipped > 0 => {}
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                if let Some(last) = sections.last_mut() {
+                    last.text.push_str(t);
+                }
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::HtmlBlock,
+            ) => {
+                if let Some(last) = sections.last_mut()
+                    && !last.text.ends_with(' ')
+                    && !last.text.is_empty()
+                {
+                    last.text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    for section in &mut sections {
+        let kept = section.text.trim_end().len();
+        section.text.truncate(kept);
+    }
+    if sections[0].text.is_empty() && sections.len() > 1 {
+        sections.remove(0);
+    }
+    sections
+}
+
 /// Renders a parsed body to HTML. `resolve` turns a link to another article
 /// into its URL; it has already been checked, so it cannot fail here.
 pub fn render(doc: &Document, resolve: &dyn Fn(&ArticleLink) -> String) -> String {
@@ -781,6 +858,41 @@ mod tests {
         assert_eq!(slugify("  Step 1 -- ask  again "), "step-1-ask-again");
         assert_eq!(slugify("Don’t panic!"), "dont-panic");
         assert_eq!(slugify("???"), "section");
+    }
+
+    #[test]
+    fn text_sections_split_at_headings_and_drop_footnotes_and_alt_text() {
+        let doc = parse(
+            "Intro *text*.\n\n## First part\n\nOne.\nTwo `code`.\n\n- a\n- b\n\n\
+             ![alt words](/static/x.png)\n\n### Inner {#inner}\n\nThree.[^n]\n\n[^n]: A note.\n",
+        );
+        let sections = text_sections(&doc);
+        let got: Vec<(Option<&str>, &str)> = sections
+            .iter()
+            .map(|s| {
+                (
+                    s.heading.as_ref().map(|(id, _)| id.as_str()),
+                    s.text.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, "Intro text."),
+                (Some("first-part"), "One. Two code. a b"),
+                (Some("inner"), "Three."),
+            ]
+        );
+        assert_eq!(sections[1].heading.as_ref().unwrap().1, "First part");
+    }
+
+    #[test]
+    fn a_body_starting_with_a_heading_has_no_empty_intro() {
+        let sections = text_sections(&parse("## Only\n\nWords."));
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0].text, "Words.");
+        assert_eq!(text_sections(&parse("")).len(), 1);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod letters;
 pub mod pages;
 pub mod prepared;
 pub mod preview;
+pub mod search;
 pub mod share;
 
 use std::collections::HashMap;

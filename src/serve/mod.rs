@@ -3,7 +3,7 @@
 //! around it; `respond` turns prepared bytes into responses; `server` is
 //! the accept loop that hands each connection to hyper; `reload` swaps in a
 //! new site when the files change; `feedback` takes answers to "Is this
-//! page useful?" and hands them to the store.
+//! page useful?" and hands them to the store; `search` answers `/search`.
 //!
 //! May use everything below it: `config`, `site`, `render`, `load`, and
 //! `store`, which it owns (the state carries the open store).
@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod reload;
 pub mod respond;
 pub mod routes;
+pub mod search;
 pub mod server;
 pub mod state;
 

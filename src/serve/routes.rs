@@ -7,7 +7,7 @@ use super::state::AppState;
 use axum::http::StatusCode;
 use tower_http::timeout::TimeoutLayer;
 
-use super::{deadlines, feedback, handlers, letters, middleware};
+use super::{deadlines, feedback, handlers, letters, middleware, search};
 use crate::site::paths::FIXED;
 
 /// Every route, without the policy around them (see `middleware`).
@@ -30,7 +30,7 @@ pub fn router(state: AppState) -> Router {
                 limits.request_timeout,
             )),
         );
-    // Made per request, from answers in the query string.
+    // Made per request, from answers (or a search) in the query string.
     routes = routes
         .route(
             "/deadlines",
@@ -39,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/deadlines.ics",
             get(deadlines::calendar).layer(middleware::made_per_request(&limits)),
+        )
+        .route(
+            "/search",
+            get(search::page_for).layer(middleware::made_per_request(&limits)),
         );
     // The letters: each form is prepared at load; posting it writes the
     // letter in the request, within the body limit.

@@ -11,6 +11,7 @@ pub mod lint;
 pub mod page;
 pub mod paths;
 pub mod route;
+pub mod search;
 pub mod topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -132,6 +133,8 @@ pub struct Site {
     pub topics: Vec<topics::Topic>,
     /// The glossary (`content/glossary.toml`), if there is one.
     pub glossary: Option<glossary::Glossary>,
+    /// Every section of every served article, indexed for `/search`.
+    pub search: search::Index,
 }
 
 /// A site page that is not an article, ready to show.
@@ -205,7 +208,15 @@ impl Site {
         let glossary_path = options.content_dir.join("glossary.toml");
         let glossary = load_optional(&glossary_path, &mut problems, glossary::Glossary::load);
         let matcher = glossary.as_ref().map(glossary::Glossary::matcher);
-        for path in content::article_paths(&options.content_dir)? {
+        let paths = content::article_paths(&options.content_dir)?;
+        // The search index is built on a thread of its own while the
+        // articles are read: each article's text goes to it as soon as the
+        // file is parsed, so no article's text waits for the others.
+        let (to_index, sections) =
+            std::sync::mpsc::sync_channel::<Vec<search::Section<'static>>>(64);
+        let indexer =
+            std::thread::spawn(move || search::Index::build(sections.into_iter().flatten()));
+        for path in paths {
             let read = std::fs::read_to_string(&path)
                 .map_err(|e| {
                     vec![Problem::new(
@@ -226,6 +237,10 @@ impl Site {
                     );
                     source.body_html = body_html;
                     source.terms_linked = linked;
+                    if options.drafts || !source.front.draft {
+                        // Fails only if the indexer panicked; `join` says so.
+                        let _ = to_index.send(search_sections(&source));
+                    }
                     source.doc.drop_events();
                     sources.push(source);
                 }
@@ -237,6 +252,7 @@ impl Site {
                 }
             }
         }
+        drop(to_index);
         let sources = check_slugs(sources, &mut problems);
         check_tags(&sources, &mut problems);
         let (mut sources, drafts): (Vec<Source>, Vec<Source>) = sources
@@ -399,6 +415,9 @@ impl Site {
             .iter_mut()
             .map(|source| build_article(source, &config.base_url, &mut used_terms))
             .collect();
+        let search = indexer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         articles.sort_by(|a, b| {
             b.published
                 .cmp(&a.published)
@@ -450,6 +469,7 @@ impl Site {
             pages,
             topics: topic_list,
             glossary,
+            search,
         })
     }
 
@@ -717,6 +737,41 @@ fn checker_link_problem(written: &str, rules: Option<&deadlines::Rules>) -> Opti
         }
     }
     None
+}
+
+/// An article's sections as search reads them: the summary opens the
+/// intro, as it opens the page.
+fn search_sections(source: &Source) -> Vec<search::Section<'static>> {
+    let mut sections = markdown::text_sections(&source.doc);
+    let intro = if sections.first().is_some_and(|s| s.heading.is_none()) {
+        sections.remove(0).text
+    } else {
+        String::new()
+    };
+    let summary = &source.front.summary;
+    let mut found = Vec::with_capacity(sections.len() + 1);
+    found.push(search::Section {
+        article_slug: source.slug.clone().into(),
+        article_title: source.front.title.clone().into(),
+        heading: None,
+        anchor: None,
+        text: if intro.is_empty() {
+            summary.clone()
+        } else {
+            format!("{summary} {intro}")
+        },
+    });
+    found.extend(sections.into_iter().map(|section| {
+        let (anchor, heading) = section.heading.unzip();
+        search::Section {
+            article_slug: source.slug.clone().into(),
+            article_title: source.front.title.clone().into(),
+            heading,
+            anchor,
+            text: section.text,
+        }
+    }));
+    found
 }
 
 /// The href of a link to another article, written by its file name.

@@ -17,6 +17,7 @@ pub const RESERVED: &[&str] = &[
     "privacy",
     "topics",
     "glossary",
+    "search",
 ];
 
 /// Paths the site answers with one prepared response each.
@@ -33,7 +34,7 @@ pub const FIXED: &[&str] = &[
 
 /// Paths answered per request by the application (never prepared, never in
 /// the static export, whose nginx configuration proxies them).
-pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback"];
+pub const DYNAMIC: &[&str] = &["/deadlines", "/deadlines.ics", "/feedback", "/search"];
 
 /// Path prefixes whose pages take posted forms: the static export proxies
 /// everything under them to the application.

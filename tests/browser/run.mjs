@@ -839,6 +839,66 @@ async function main() {
     await noJs.close();
   }
 
+  // Search: the header box on every page, and the results page. The search
+  // pages are checked here rather than seeded into the crawl, because their
+  // suggestions link /topics and /glossary, which another branch adds.
+  {
+    const SEARCH_PAGES = ['/search', '/search?q=appeal', '/search?q=xylophone'];
+    for (const width of [320, 1280]) {
+      const context = await newContext(base, { viewport: { width, height: VIEWPORT_HEIGHT } });
+      await check(`search: at ${width}px, typing in the header box and pressing Enter lands on results`, async () => {
+        const { page } = await open(context, base + '/');
+        const problems = await page.evaluate(() => {
+          const out = [];
+          const box = document.querySelector('.site-header input[name=q]');
+          const button = document.querySelector('.site-header form[action="/search"] button');
+          if (!box || !button) return ['no search box and button in the header'];
+          const label = box.labels && box.labels[0];
+          if (!label || !label.checkVisibility()) out.push('the box has no visible label');
+          const right = document.documentElement.clientWidth + 1;
+          for (const [name, el] of [['box', box], ['button', button]]) {
+            const r = el.getBoundingClientRect();
+            if (r.left < 0 || r.right > right) out.push(`the ${name} runs off the page`);
+            if (r.height < 24) out.push(`the ${name} is ${r.height}px tall: too small to tap`);
+          }
+          if (box.getBoundingClientRect().width < 120) out.push(`the box is only ${box.getBoundingClientRect().width}px wide`);
+          return out;
+        });
+        await page.focus('.site-header input[name=q]');
+        await page.keyboard.type('appealing');
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+        await page.evaluate(installHelpers);
+        const landed = new URL(page.url());
+        if (landed.pathname !== '/search' || landed.searchParams.get('q') !== 'appealing') {
+          problems.push(`Enter went to ${landed.pathname}${landed.search}`);
+        }
+        const results = await page.evaluate(() => document.querySelectorAll('.search-results a[href]').length);
+        if (results === 0) problems.push('no results for "appealing"');
+        const marks = await page.evaluate(() => document.querySelectorAll('.search-results mark').length);
+        if (marks === 0) problems.push('no match is marked');
+        problems.push(...await page.evaluate(layoutProblems));
+        if (width === 320) await screenshot(page, 'search-results-320-light.png');
+        await page.close();
+        return problems;
+      });
+      await context.close();
+    }
+    for (const scheme of ['light', 'dark']) {
+      const context = await newContext(base, { viewport: { width: 375, height: VIEWPORT_HEIGHT }, colorScheme: scheme });
+      for (const p of SEARCH_PAGES) {
+        await check(`search: ${p} passes axe at 375px, ${scheme}, and fits 320px`, async () => {
+          const { page } = await open(context, base + p);
+          const problems = axeProblems(await runAxe(page));
+          await page.setViewportSize({ width: 320, height: VIEWPORT_HEIGHT });
+          problems.push(...await page.evaluate(layoutProblems));
+          await page.close();
+          return problems;
+        });
+      }
+      await context.close();
+    }
+  }
+
   // Letters: each form's error state, and the letter it writes.
   {
     const letterPages = pages.filter((p) => /^\/letters\/[a-z0-9-]+$/.test(p.path));

@@ -49,8 +49,13 @@ while [ ${#queue[@]} -gt 0 ]; do
   done < <(grep -o 'href="/[^"]*"' "$file" | sed 's/^href="//; s/"$//' | sort -u)
 done
 curl -sS "http://127.0.0.1:$port/no-such-page" -o "$out/page-404.html"
+# The search pages, which only the header's form reaches: fetched, not
+# crawled (their suggestions link /topics and /glossary, another branch's).
+for q in "" appeal xylophone; do
+  curl -fsS "http://127.0.0.1:$port/search?q=$q" -o "$out/search-${q:-empty}.html"
+done
 curl -fsS "http://127.0.0.1:$port/static/site.css" -o "$out/site.css"
 
-echo "validate-html: checking $((n + 1)) pages and the stylesheet"
+echo "validate-html: checking $((n + 4)) pages and the stylesheet"
 java -jar "$vnu" --errors-only --also-check-css --format gnu "$out"/*.html "$out/site.css"
 echo "validate-html: no errors"
