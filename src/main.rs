@@ -352,7 +352,7 @@ fn serve(
         pages.site.articles.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match server::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");

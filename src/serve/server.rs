@@ -40,6 +40,33 @@ use crate::config::Limits;
 /// dropped SYN costs the reader a one-second retransmit.
 pub const LISTEN_BACKLOG: u32 = 8192;
 
+/// The async runtime the site is served on. With one worker
+/// (`TOKIO_WORKER_THREADS=1`, or a machine with one core) it is tokio's
+/// current-thread scheduler: it runs woken connections in the order they
+/// woke, where the work-stealing scheduler's last-in-first-out slot lets a
+/// busy connection jump the queue, and it skips the cross-thread
+/// bookkeeping one worker cannot use (measured: README, Benchmarks). With
+/// more, the multi-thread scheduler, one worker per core.
+pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    if worker_threads() == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Runtime::new()
+    }
+}
+
+/// How many workers tokio would start: `TOKIO_WORKER_THREADS`, else one
+/// per core.
+fn worker_threads() -> usize {
+    std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Binds `addr` with a deep listen queue, saying which address failed if it
 /// cannot.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {

@@ -13,8 +13,8 @@
 //! With `GZIP_FILE`, a request whose `Accept-Encoding` mentions gzip gets
 //! those bytes with `Content-Encoding: gzip` instead, so the floor for the
 //! gzip runs sends the same number of bytes as the servers it is compared
-//! with. The worker-thread count comes from `TOKIO_WORKER_THREADS`, read by
-//! tokio exactly as the site reads it.
+//! with. It runs on the runtime the site chooses (`serve::server::runtime`,
+//! from `TOKIO_WORKER_THREADS`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -94,8 +94,9 @@ fn main() -> ExitCode {
         }
     };
     let payload: &'static Payload = Box::leak(Box::new(payload));
-    // `Runtime::new` honours TOKIO_WORKER_THREADS, as the site's does.
-    let result = tokio::runtime::Runtime::new().and_then(|rt| rt.block_on(serve(addr, payload)));
+    // The site's own choice of runtime, so the floor runs on the same one.
+    let result =
+        advice_site::serve::server::runtime().and_then(|rt| rt.block_on(serve(addr, payload)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
