@@ -2027,6 +2027,27 @@ mod deadlines {
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
+impl Captured {
+    /// Everything written so far.
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Captures every event at every level, written as the site writes its
+/// log, for as long as the guard is kept.
+fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .event_format(advice_site::serve::log_format::SiteFormat::default())
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
 impl std::io::Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(bytes);
@@ -2040,19 +2061,11 @@ impl std::io::Write for Captured {
 #[tokio::test(flavor = "current_thread")]
 async fn the_access_log_names_method_path_status_and_time_but_never_the_query() {
     let (_, app) = real_site();
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .event_format(advice_site::serve::log_format::SiteFormat::default())
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
     let path = "/deadlines?letter=decision&day=3&month=4&year=2025";
     let (status, _, _) = get(&app, path).await;
     assert_eq!(status, StatusCode::OK);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let line = log
         .lines()
         .find(|l| l.contains("advice_site::access"))
@@ -2371,15 +2384,7 @@ mod letters {
     async fn nothing_posted_reaches_the_log_at_any_level() {
         let (state, app) = real_site();
         let letter = &letters(&state)[0];
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .event_format(advice_site::serve::log_format::SiteFormat::default())
-            .with_writer(move || writer.clone())
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = capture_logs();
         let mut pairs = answers(letter, true);
         for (_, value) in pairs.iter_mut() {
             if value.starts_with("Jo") {
@@ -2388,7 +2393,7 @@ mod letters {
         }
         let (status, _, _) = post(&app, &format!("/letters/{}", letter.slug), &pairs).await;
         assert_eq!(status, StatusCode::OK);
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         assert!(
             log.contains("POST /letters/"),
             "the request was not logged at all:\n{log}"
@@ -3780,20 +3785,12 @@ async fn results_are_never_indexed_nor_kept_by_a_shared_cache() {
 #[tokio::test(flavor = "current_thread")]
 async fn what_a_reader_searched_for_is_never_logged() {
     let (_, app) = real_site();
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .event_format(advice_site::serve::log_format::SiteFormat::default())
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
     for q in ["tribunal zanzibarish", "\"judicial review\" zanzibarish"] {
         let (status, _, _) = get(&app, &search_path(q)).await;
         assert_eq!(status, StatusCode::OK);
     }
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("GET /search 200 "), "{log}");
     for secret in ["zanzibarish", "tribunal", "q="] {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
