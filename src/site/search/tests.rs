@@ -48,6 +48,15 @@ fn anchors<'a>(results: &Results<'a>) -> Vec<(&'a str, Option<&'a str>)> {
     results.hits.iter().map(|h| (h.slug, h.anchor)).collect()
 }
 
+/// The snippet's text as shown, marks and all.
+fn shown(hit: &Hit<'_>) -> String {
+    hit.snippet
+        .segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect()
+}
+
 fn marked<'a>(hit: &'a Hit<'_>) -> Vec<&'a str> {
     hit.snippet
         .segments
@@ -154,14 +163,8 @@ fn sections_matching_more_words_rank_first() {
 fn snippet_marks_matches_and_keeps_the_text_whole() {
     let results = index().search("Appeal", 10);
     let hit = &results.hits[0];
-    let text: String = hit
-        .snippet
-        .segments
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect();
     assert_eq!(
-        text,
+        shown(hit),
         "You appeal to the First-tier Tribunal after the reconsideration. An appeal is free."
     );
     assert_eq!(marked(hit), ["appeal", "appeal"]);
@@ -176,9 +179,9 @@ fn snippet_of_a_long_section_is_about_thirty_words_around_the_match() {
     let index = Index::build([section("long", "Long", Some("Long"), &text)]);
     let results = index.search("arrears", 1);
     let snippet = &results.hits[0].snippet;
-    let shown: String = snippet.segments.iter().map(|s| s.text.as_str()).collect();
-    assert_eq!(shown.split_whitespace().count(), 30);
-    assert!(shown.starts_with("filler filler"));
+    let text = shown(&results.hits[0]);
+    assert_eq!(text.split_whitespace().count(), 30);
+    assert!(text.starts_with("filler filler"));
     assert!(snippet.starts_mid && snippet.ends_mid);
     assert_eq!(marked(&results.hits[0]), ["arrears"]);
 }
@@ -188,14 +191,9 @@ fn query_text_never_becomes_markup() {
     let index = Index::build([section("x", "X", None, "Use <b>bold</b> & care.")]);
     let results = index.search("<script>alert(1)</script> bold", 10);
     assert_eq!(marked(&results.hits[0]), ["bold"]);
-    let shown: String = results.hits[0]
-        .snippet
-        .segments
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect();
     assert_eq!(
-        shown, "Use <b>bold</b> & care.",
+        shown(&results.hits[0]),
+        "Use <b>bold</b> & care.",
         "segments are the section's own text"
     );
 }
